@@ -1,0 +1,80 @@
+//! Reading and writing a tracee's memory through `/proc/PID/mem`.
+//!
+//! `/proc/PID/mem` lets the tracer read and write any mapping, even read-only or PROT_NONE
+//! ones, the way a debugger does. The file must be reopened after the tracee execs, since it
+//! names the address space that existed when it was opened.
+
+use crate::error::{Error, Result};
+use crate::remote::RemoteAddr;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+
+/// An open handle on one tracee's address space.
+#[derive(Debug)]
+pub struct Memory {
+    pid: i32,
+    file: File,
+}
+
+impl Memory {
+    /// Opens the address space of `pid`.
+    pub fn open(pid: i32) -> Result<Memory> {
+        let path = format!("/proc/{pid}/mem");
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(format!("open {path}"), e))?;
+        Ok(Memory { pid, file })
+    }
+
+    /// Reads `len` bytes at `addr`; fails if any of them is unmapped.
+    pub fn read(&self, addr: RemoteAddr, len: usize) -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; len];
+        self.file.read_exact_at(&mut buf, addr.0).map_err(|e| {
+            Error::io(format!("read {len} bytes at {addr} in process {}", self.pid), e)
+        })?;
+        Ok(buf)
+    }
+
+    /// Reads one little-endian u64 at `addr`.
+    pub fn read_u64(&self, addr: RemoteAddr) -> Result<u64> {
+        let b = self.read(addr, 8)?;
+        Ok(u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+    }
+
+    /// Reads a NUL-terminated string of at most `max` bytes at `addr`.
+    pub fn read_cstr(&self, addr: RemoteAddr, max: usize) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut cur = addr;
+        while out.len() < max {
+            // Read up to the end of the page so we never cross into an unmapped one.
+            let chunk = (4096 - (cur.0 % 4096)) as usize;
+            let mut buf = vec![0u8; chunk.min(max - out.len())];
+            let n = self
+                .file
+                .read_at(&mut buf, cur.0)
+                .map_err(|e| Error::io(format!("read string at {addr}"), e))?;
+            if n == 0 {
+                break;
+            }
+            if let Some(pos) = buf[..n].iter().position(|&b| b == 0) {
+                out.extend_from_slice(&buf[..pos]);
+                return Ok(out);
+            }
+            out.extend_from_slice(&buf[..n]);
+            cur = cur.add(n as u64);
+        }
+        Ok(out)
+    }
+
+    /// Writes `data` at `addr`, even into read-only private mappings.
+    pub fn write(&self, addr: RemoteAddr, data: &[u8]) -> Result<()> {
+        self.file.write_all_at(data, addr.0).map_err(|e| {
+            Error::io(
+                format!("write {} bytes at {addr} in process {}", data.len(), self.pid),
+                e,
+            )
+        })
+    }
+}

@@ -1,0 +1,44 @@
+//! Parsing `/proc/PID/maps`.
+
+use crate::error::{Error, Result};
+use crate::trace::Mapping;
+
+/// The mappings of process `pid`.
+pub fn read(pid: i32) -> Result<Vec<Mapping>> {
+    let path = format!("/proc/{pid}/maps");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(format!("read {path}"), e))?;
+    Ok(text.lines().filter_map(parse_line).collect())
+}
+
+fn parse_line(line: &str) -> Option<Mapping> {
+    let mut fields = line.splitn(6, ' ');
+    let range = fields.next()?;
+    let perms = fields.next()?.to_string();
+    let _offset = fields.next()?;
+    let _dev = fields.next()?;
+    let _inode = fields.next()?;
+    let name = fields.next().unwrap_or("").trim().to_string();
+    let (s, e) = range.split_once('-')?;
+    Some(Mapping {
+        start: u64::from_str_radix(s, 16).ok()?,
+        end: u64::from_str_radix(e, 16).ok()?,
+        perms,
+        name,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_line() {
+        let m = parse_line("555555554000-555555556000 r--p 00000000 fe:01 123  /usr/bin/true").unwrap();
+        assert_eq!(m.start, 0x555555554000);
+        assert_eq!(m.end, 0x555555556000);
+        assert_eq!(m.perms, "r--p");
+        assert_eq!(m.name, "/usr/bin/true");
+        let anon = parse_line("7ffff7fc1000-7ffff7fc5000 rw-p 00000000 00:00 0 ").unwrap();
+        assert_eq!(anon.name, "");
+    }
+}

@@ -1,0 +1,302 @@
+//! The recorder: runs a program tree under ptrace, one tracee at a time on one CPU, and
+//! writes everything that could differ between runs to a trace.
+//!
+//! Scheduling: a tracee in user space is the only one running; every syscall entry hands the
+//! CPU to the next ready tracee while the kernel works on the syscall, so a tracee blocked in
+//! `wait4` or a pipe read never stops the others. Stops are handled in the order the kernel
+//! reports them, and that order is the event order the replayer follows.
+
+mod process;
+mod signal;
+mod syscall;
+
+pub(crate) use signal::apply_tsc;
+
+use crate::error::{Error, Result};
+use crate::mem::Memory;
+use crate::regs::Regs;
+use crate::sys::{self, Resume, SpawnSpec};
+use crate::trace::{Bytes, Event, Header, TraceWriter, FORMAT_NAME, FORMAT_VERSION};
+use crate::wait::{decode, ExitStatus, Stop};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::ffi::{CString, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::PathBuf;
+
+/// What to record and where.
+#[derive(Debug, Clone)]
+pub struct RecordOptions {
+    /// Absolute path of the executable.
+    pub exe: PathBuf,
+    /// argv, argv[0] included.
+    pub argv: Vec<OsString>,
+    /// The environment to give the program.
+    pub env: Vec<OsString>,
+    /// Working directory.
+    pub cwd: PathBuf,
+    /// Trace directory to create.
+    pub trace_dir: PathBuf,
+    /// CPU to pin to (None: choose one).
+    pub cpu: Option<usize>,
+}
+
+/// How a recording ended.
+#[derive(Debug)]
+pub struct RecordOutcome {
+    /// Status of the first process.
+    pub status: ExitStatus,
+    /// Number of events written.
+    pub events: u64,
+}
+
+/// Where a tracee is in its life, from the scheduler's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Created, its first stop not seen yet.
+    Unborn,
+    /// Stopped and ready to run user code.
+    Ready,
+    /// Running user code (at most one tracee).
+    Running,
+    /// Resumed into a syscall; its next stop is reported whenever the kernel is done.
+    InSyscall,
+}
+
+/// The syscall a tracee is in.
+#[derive(Debug, Clone)]
+struct Entry {
+    nr: i64,
+    args: [u64; 6],
+    /// Result to force at exit for syscalls that do not run (Policy::Fake).
+    fake: Option<i64>,
+    /// 1 or 2 when writing to rtt's stdout/stderr.
+    echo: Option<u8>,
+}
+
+#[derive(Debug)]
+struct Task {
+    tid: i32,
+    mem: Memory,
+    state: State,
+    in_syscall: bool,
+    entry: Option<Entry>,
+    /// Signal to deliver when next resumed.
+    pending_sig: i32,
+}
+
+pub(crate) struct Recorder {
+    w: TraceWriter,
+    tasks: HashMap<i32, Task>,
+    ready: VecDeque<i32>,
+    running: Option<i32>,
+    first: i32,
+    first_status: Option<ExitStatus>,
+    /// Children whose first stop came before their parent's fork event.
+    early: HashSet<i32>,
+    /// Captured files by (dev, inode, size, mtime): (hash, size).
+    file_cache: HashMap<(u64, u64, i64, i64, i64), (String, u64)>,
+    my_pid: i32,
+    exec_seen: bool,
+    first_exec_error: Option<i64>,
+}
+
+fn cstring(s: &[u8]) -> Result<CString> {
+    CString::new(s.to_vec()).map_err(|_| Error::Spawn("argument contains a NUL byte".into()))
+}
+
+/// Records `opts` into a new trace directory.
+pub fn record(opts: &RecordOptions) -> Result<RecordOutcome> {
+    crate::cpu::pin(opts.cpu)?;
+    let header = Header {
+        format: FORMAT_NAME.into(),
+        version: FORMAT_VERSION,
+        rtt_version: env!("CARGO_PKG_VERSION").into(),
+        exe: Bytes::new(opts.exe.as_os_str().as_bytes().to_vec()),
+        argv: opts.argv.iter().map(|a| Bytes::new(a.clone().into_vec())).collect(),
+        env: opts.env.iter().map(|a| Bytes::new(a.clone().into_vec())).collect(),
+        cwd: Bytes::new(opts.cwd.as_os_str().as_bytes().to_vec()),
+        cpu_flags: crate::cpu::features(),
+        kernel: crate::cpu::kernel_release(),
+        started: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    };
+    let spec = SpawnSpec {
+        exe: cstring(opts.exe.as_os_str().as_bytes())?,
+        argv: opts.argv.iter().map(|a| cstring(a.as_bytes())).collect::<Result<_>>()?,
+        envp: opts.env.iter().map(|a| cstring(a.as_bytes())).collect::<Result<_>>()?,
+        cwd: None,
+        null_stdio: false,
+        no_core: false,
+    };
+    let w = TraceWriter::create(&opts.trace_dir, &header)?;
+    let pid = sys::spawn_traced(&spec)?;
+    // Ctrl-C belongs to the program while recording; SIGTERM/SIGHUP end the recording.
+    sys::ignore_terminal_signals();
+    sys::catch_interrupts_except_int();
+    let mut rec = Recorder {
+        w,
+        tasks: HashMap::new(),
+        ready: VecDeque::new(),
+        running: None,
+        first: pid,
+        first_status: None,
+        early: HashSet::new(),
+        file_cache: HashMap::new(),
+        my_pid: std::process::id() as i32,
+        exec_seen: false,
+        first_exec_error: None,
+    };
+    let result = rec.run(pid);
+    if result.is_err() {
+        rec.kill_all();
+    }
+    let events = rec.w.event_count();
+    match result {
+        Ok(status) => {
+            rec.w.append(&Event::End { status })?;
+            rec.w.finish()?;
+            Ok(RecordOutcome { status, events: events + 1 })
+        }
+        Err(e) => {
+            let _ = rec.w.finish();
+            Err(e)
+        }
+    }
+}
+
+impl Recorder {
+    fn run(&mut self, pid: i32) -> Result<ExitStatus> {
+        sys::setoptions(pid, crate::tracee::PTRACE_OPTIONS)?;
+        let task = Task {
+            tid: pid,
+            mem: Memory::open(pid)?,
+            state: State::Ready,
+            in_syscall: false,
+            entry: None,
+            pending_sig: 0,
+        };
+        self.tasks.insert(pid, task);
+        self.ready.push_back(pid);
+        while !self.tasks.is_empty() {
+            self.schedule()?;
+            let Some((tid, status)) = sys::waitpid(-1, false)? else { continue };
+            self.handle(tid, status)?;
+        }
+        if let Some(err) = self.first_exec_error.filter(|_| !self.exec_seen) {
+            let e = nix::errno::Errno::from_raw(-err as i32);
+            return Err(Error::Spawn(format!("cannot execute the program: {}", e.desc())));
+        }
+        self.first_status.ok_or_else(|| Error::Spawn("the program vanished".into()))
+    }
+
+    /// Lets the next ready tracee run if none is running.
+    fn schedule(&mut self) -> Result<()> {
+        while self.running.is_none() {
+            let Some(tid) = self.ready.pop_front() else { return Ok(()) };
+            let Some(t) = self.tasks.get_mut(&tid) else { continue };
+            if t.state != State::Ready {
+                continue;
+            }
+            let sig = std::mem::take(&mut t.pending_sig);
+            match sys::resume(Resume::Syscall, tid, sig) {
+                Ok(()) => {
+                    t.state = State::Running;
+                    self.running = Some(tid);
+                }
+                // Killed from outside while stopped: its exit status is on its way.
+                Err(Error::Sys { errno: nix::errno::Errno::ESRCH, .. }) => t.state = State::InSyscall,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks `tid` stopped and ready to run user code again.
+    fn make_ready(&mut self, tid: i32) {
+        if self.running == Some(tid) {
+            self.running = None;
+        }
+        if let Some(t) = self.tasks.get_mut(&tid) {
+            t.state = State::Ready;
+            self.ready.push_back(tid);
+        }
+    }
+
+    /// Resumes `tid` inside a syscall: it does not count as running user code.
+    fn resume_in_kernel(&mut self, tid: i32) -> Result<()> {
+        if self.running == Some(tid) {
+            self.running = None;
+        }
+        if let Some(t) = self.tasks.get_mut(&tid) {
+            t.state = State::InSyscall;
+            match sys::resume(Resume::Syscall, tid, 0) {
+                Ok(()) | Err(Error::Sys { errno: nix::errno::Errno::ESRCH, .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, tid: i32, status: i32) -> Result<()> {
+        let stop = decode(status);
+        if !self.tasks.contains_key(&tid) {
+            // A new child's first stop, reported before its parent's fork event.
+            if let Stop::Signal(_) | Stop::Event(_) = stop {
+                self.early.insert(tid);
+            }
+            return Ok(());
+        }
+        match stop {
+            Stop::Exited(code) => self.task_exited(tid, ExitStatus::Code(code)),
+            Stop::Killed(sig) => self.task_exited(tid, ExitStatus::Signal(sig)),
+            Stop::Syscall => {
+                let t = self.task_mut(tid)?;
+                t.in_syscall = !t.in_syscall;
+                if t.in_syscall {
+                    self.syscall_entry(tid)
+                } else {
+                    self.syscall_exit(tid)
+                }
+            }
+            Stop::Event(ev) => self.ptrace_event(tid, ev),
+            Stop::Signal(libc::SIGSTOP) if self.born(tid) => Ok(()),
+            Stop::Signal(sig) => self.signal_stop(tid, sig),
+        }
+    }
+
+    fn task_exited(&mut self, tid: i32, status: ExitStatus) -> Result<()> {
+        self.w.append(&Event::Exit { tid, status })?;
+        self.tasks.remove(&tid);
+        if self.running == Some(tid) {
+            self.running = None;
+        }
+        if tid == self.first {
+            self.first_status = Some(status);
+        }
+        Ok(())
+    }
+
+    fn task_mut(&mut self, tid: i32) -> Result<&mut Task> {
+        self.tasks
+            .get_mut(&tid)
+            .ok_or_else(|| Error::Trace(format!("internal: unknown tracee {tid}")))
+    }
+
+    fn regs(&self, tid: i32) -> Result<Regs> {
+        sys::getregs(tid)
+    }
+
+    fn kill_all(&mut self) {
+        for &tid in self.tasks.keys() {
+            sys::kill_hard(tid);
+        }
+        for _ in 0..self.tasks.len() * 4 {
+            match sys::waitpid(-1, true) {
+                Ok(Some(_)) => {}
+                _ => break,
+            }
+        }
+    }
+}

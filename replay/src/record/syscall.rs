@@ -1,0 +1,135 @@
+//! Recording one syscall: its entry (number, arguments, policy) and its exit (result and
+//! the memory the kernel wrote).
+
+use super::{Entry, Recorder};
+use crate::error::{Error, Result};
+use crate::remote::RemoteAddr;
+use crate::syscalls::{self, Policy};
+use crate::trace::{Event, MappedFile, MemWrite};
+use crate::{sys, tracee};
+use std::os::unix::fs::MetadataExt;
+
+const PR_SET_TSC: u64 = 26;
+
+impl Recorder {
+    pub(super) fn syscall_entry(&mut self, tid: i32) -> Result<()> {
+        let mut regs = self.regs(tid)?;
+        let nr = regs.orig_rax() as i64;
+        let args = regs.syscall_args();
+        let event = self.w.event_count();
+        let def = syscalls::lookup(nr);
+        let unsupported = match def {
+            None => true,
+            Some(d) => d.policy == Policy::Unsupported || (nr == libc::SYS_ioctl && !syscalls::ioctl_is_known(args[1])),
+        };
+        if unsupported {
+            self.w.append(&Event::Unsupported { tid, nr })?;
+            let mut name = syscalls::name(nr);
+            if nr == libc::SYS_ioctl {
+                name = format!("ioctl request {:#x}", args[1]);
+            }
+            return Err(Error::Unsupported { name, nr, event });
+        }
+        self.w.append(&Event::SyscallEntry { tid, nr, args })?;
+        let mut fake = match def.map(|d| d.policy) {
+            Some(Policy::Fake(v)) => Some(v),
+            _ => None,
+        };
+        // The program must not switch off the rdtsc trap rtt relies on.
+        if nr == libc::SYS_prctl && args[0] == PR_SET_TSC {
+            fake = Some(0);
+        }
+        if fake.is_some() {
+            regs.set_orig_rax(u64::MAX);
+            sys::setregs(tid, &regs)?;
+        }
+        let echo = if tracee::is_write(nr) { self.echo_target(tid, args[0] as i32) } else { None };
+        self.task_mut(tid)?.entry = Some(Entry { nr, args, fake, echo });
+        self.resume_in_kernel(tid)
+    }
+
+    /// 1 or 2 when fd `fd` of `tid` is rtt's own stdout or stderr.
+    fn echo_target(&self, tid: i32, fd: i32) -> Option<u8> {
+        [1u8, 2].into_iter().find(|&mine| sys::same_open_file(tid, fd, self.my_pid, i32::from(mine)) == Some(true))
+    }
+
+    pub(super) fn syscall_exit(&mut self, tid: i32) -> Result<()> {
+        let Some(entry) = self.task_mut(tid)?.entry.take() else {
+            // An exit stop without an entry: the tracee was attached mid-syscall.
+            self.make_ready(tid);
+            return Ok(());
+        };
+        let mut regs = self.regs(tid)?;
+        let ret = match entry.fake {
+            Some(v) => {
+                regs.set_rax(v as u64);
+                regs.set_orig_rax(entry.nr as u64);
+                sys::setregs(tid, &regs)?;
+                v
+            }
+            None => regs.rax() as i64,
+        };
+        if entry.nr == libc::SYS_execve || entry.nr == libc::SYS_execveat {
+            if ret < 0 && tid == self.first && !self.exec_seen {
+                self.first_exec_error = Some(ret);
+            }
+        }
+        let writes = self.captured_writes(tid, &entry, ret)?;
+        let mapped = if entry.nr == libc::SYS_mmap && ret >= 0 { self.mapped_file(tid, &entry.args)? } else { None };
+        self.w.append(&Event::SyscallExit { tid, ret, writes, mapped, echo: entry.echo })?;
+        self.make_ready(tid);
+        Ok(())
+    }
+
+    /// The memory an emulated syscall wrote, read back from the tracee.
+    fn captured_writes(&mut self, tid: i32, entry: &Entry, ret: i64) -> Result<Vec<MemWrite>> {
+        let Some(def) = syscalls::lookup(entry.nr) else { return Ok(Vec::new()) };
+        if def.outs.is_empty() || matches!(def.policy, Policy::Reexec | Policy::Fake(_)) {
+            return Ok(Vec::new());
+        }
+        let mem = &self.task_mut(tid)?.mem;
+        let mut reader = |addr: u64, len: usize| mem.read(RemoteAddr(addr), len).ok();
+        let regions = syscalls::output_regions(def, &entry.args, ret, &mut reader);
+        let mut writes = Vec::with_capacity(regions.len());
+        for (addr, len) in regions {
+            // A region the kernel did not really write may be unreadable: skip it.
+            if let Ok(data) = mem.read(RemoteAddr(addr), len) {
+                writes.push(MemWrite { addr, data });
+            }
+        }
+        Ok(writes)
+    }
+
+    /// For an mmap of a file: a copy of the file in the trace.
+    fn mapped_file(&mut self, tid: i32, args: &[u64; 6]) -> Result<Option<MappedFile>> {
+        let flags = args[3] as i32;
+        let fd = args[4] as i32;
+        if flags & libc::MAP_ANONYMOUS != 0 || fd < 0 {
+            return Ok(None);
+        }
+        let fd_path = format!("/proc/{tid}/fd/{fd}");
+        let meta = std::fs::metadata(&fd_path).map_err(|e| Error::io(format!("stat {fd_path}"), e))?;
+        let path = std::fs::read_link(&fd_path).map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+        if !meta.is_file() {
+            if path == "/dev/zero" {
+                return Ok(None);
+            }
+            return Err(Error::Unsupported { name: format!("mmap of {path}"), nr: libc::SYS_mmap, event: self.w.event_count() });
+        }
+        let (hash, file_size) = self.capture_file(&fd_path)?;
+        Ok(Some(MappedFile { hash, path, offset: args[5], file_size }))
+    }
+
+    /// Captures the file at `path` (the tracee's /proc view of it) into the trace.
+    /// Returns (content hash, size).
+    pub(super) fn capture_file(&mut self, path: &str) -> Result<(String, u64)> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(format!("stat {path}"), e))?;
+        let key = (meta.dev(), meta.ino(), meta.size() as i64, meta.mtime(), meta.mtime_nsec());
+        if let Some(v) = self.file_cache.get(&key) {
+            return Ok(v.clone());
+        }
+        let v = self.w.store_file(std::path::Path::new(path))?;
+        self.file_cache.insert(key, v.clone());
+        Ok(v)
+    }
+}

@@ -1,0 +1,285 @@
+//! The replayer: re-executes a recorded program tree under ptrace, following the recorded
+//! event order exactly, feeding emulated syscalls their recorded results and delivering
+//! recorded signals at the recorded instruction. Every event is checked against the
+//! tracee's actual state; any mismatch stops with a divergence error.
+
+mod process;
+mod signal;
+mod syscall;
+
+use crate::error::{Error, Result};
+use crate::mem::Memory;
+use crate::sys::{self, Resume, SpawnSpec};
+use crate::trace::{Event, EventStream, TraceReader};
+use crate::wait::{decode, ExitStatus, Stop};
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What to replay.
+#[derive(Debug, Clone)]
+pub struct ReplayOptions {
+    /// The trace directory.
+    pub trace_dir: PathBuf,
+    /// CPU to pin to (None: choose one).
+    pub cpu: Option<usize>,
+    /// Write the bytes the program wrote to its stdout/stderr to rtt's own.
+    pub echo: bool,
+}
+
+/// How a replay ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplayEnd {
+    /// The recording finished normally and so did the replay.
+    Complete,
+    /// The trace ends early (the recorder was killed); everything in it was replayed.
+    Truncated,
+    /// The recording stopped at an unsupported syscall.
+    Unsupported {
+        /// Its name.
+        name: String,
+        /// The event number.
+        event: u64,
+    },
+}
+
+/// The result of a replay.
+#[derive(Debug, Clone)]
+pub struct ReplayOutcome {
+    /// How the first process ended, when the trace says.
+    pub status: Option<ExitStatus>,
+    /// Events replayed.
+    pub events: u64,
+    /// Why the replay stopped.
+    pub end: ReplayEnd,
+}
+
+/// Where a stopped tracee is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum At {
+    Initial,
+    Entry,
+    Exit,
+    Signal,
+    Trap,
+}
+
+/// What replay does with the syscall a tracee is in.
+#[derive(Debug, Clone)]
+enum Mode {
+    /// Skipped; result and memory from the trace.
+    Emulate,
+    /// Skipped but run as rt_sigsuspend(mask) so that the recorded signal is delivered with
+    /// the syscall's temporary mask (ppoll/pselect6/epoll_pwait interrupted by a signal).
+    SuspendInstead,
+    /// Runs again; the result must match.
+    Reexec,
+    /// Runs again; the result is replaced by the recorded one.
+    RestoreResult,
+    /// An mmap of a file: mapped anonymous at the recorded address, filled from the trace.
+    MapFile { hash: String, offset: u64, file_size: u64 },
+}
+
+#[derive(Debug)]
+struct Entry {
+    nr: i64,
+    args: [u64; 6],
+    mode: Mode,
+}
+
+#[derive(Debug)]
+struct Task {
+    pid: i32,
+    mem: Memory,
+    /// Stopped (true) or resumed and not yet waited for.
+    stopped: bool,
+    at: At,
+    entry: Option<Entry>,
+    pending_sig: i32,
+    /// Signal to send at the syscall exit to end a re-executed sigsuspend.
+    wake: Option<i32>,
+    /// A signal rtt sent that is now pending in the tracee.
+    woken: Option<i32>,
+}
+
+pub(crate) struct Replayer {
+    trace: TraceReader,
+    events: EventStream,
+    tasks: HashMap<i32, Task>,
+    files: HashMap<String, Arc<Vec<u8>>>,
+    exe_hashes: HashMap<(u64, u64, i64, i64), String>,
+    echo: bool,
+    /// Number of the event being replayed.
+    index: u64,
+}
+
+fn cstring(b: &[u8]) -> Result<CString> {
+    CString::new(b.to_vec()).map_err(|_| Error::Trace("corrupt trace header: NUL byte in a string".into()))
+}
+
+/// Replays the trace in `opts.trace_dir` to its end.
+pub fn replay(opts: &ReplayOptions) -> Result<ReplayOutcome> {
+    let trace = TraceReader::open(&opts.trace_dir)?;
+    crate::cpu::check_features(&trace.header().cpu_flags)?;
+    let mut events = trace.events()?;
+    let first = events
+        .find_ahead(1, |_| true)?
+        .and_then(|e| e.tid())
+        .ok_or_else(|| Error::Trace(format!("{}: the trace holds no events", opts.trace_dir.display())))?;
+    crate::cpu::pin(opts.cpu)?;
+    sys::catch_interrupts();
+    let h = trace.header();
+    let cwd = Path::new(std::ffi::OsStr::new(std::str::from_utf8(h.cwd.as_bytes()).unwrap_or("/")));
+    let spec = SpawnSpec {
+        exe: cstring(h.exe.as_bytes())?,
+        argv: h.argv.iter().map(|a| cstring(a.as_bytes())).collect::<Result<_>>()?,
+        envp: h.env.iter().map(|a| cstring(a.as_bytes())).collect::<Result<_>>()?,
+        cwd: if cwd.is_dir() { Some(cstring(h.cwd.as_bytes())?) } else { None },
+        null_stdio: true,
+        no_core: true,
+    };
+    let pid = sys::spawn_traced(&spec)?;
+    let mut r = Replayer {
+        trace,
+        events,
+        tasks: HashMap::new(),
+        files: HashMap::new(),
+        exe_hashes: HashMap::new(),
+        echo: opts.echo,
+        index: 0,
+    };
+    let result = r.start(first, pid).and_then(|()| r.run());
+    r.kill_all();
+    result
+}
+
+impl Replayer {
+    fn start(&mut self, first: i32, pid: i32) -> Result<()> {
+        sys::setoptions(pid, crate::tracee::PTRACE_OPTIONS)?;
+        self.tasks.insert(first, Task::new(pid, Memory::open(pid)?));
+        Ok(())
+    }
+
+    fn run(&mut self) -> Result<ReplayOutcome> {
+        loop {
+            if sys::interrupted() {
+                return Err(Error::Interrupted);
+            }
+            self.index = self.events.next_index();
+            let Some(ev) = self.events.next()? else {
+                let end = ReplayEnd::Truncated;
+                return Ok(ReplayOutcome { status: None, events: self.index, end });
+            };
+            match ev {
+                Event::SyscallEntry { tid, nr, args } => self.syscall_entry(tid, nr, args)?,
+                Event::SyscallExit { tid, ret, writes, mapped: _, echo } => self.syscall_exit(tid, ret, &writes, echo)?,
+                Event::Signal { tid, signo, siginfo, regs, sync } => self.signal(tid, signo, &siginfo, &regs, sync)?,
+                Event::Rdtsc { tid, value, aux } => self.rdtsc(tid, value, aux)?,
+                Event::NewTask { parent, child, child_tid_addr, parent_tid_addr, .. } => {
+                    self.new_task(parent, child, child_tid_addr, parent_tid_addr)?
+                }
+                Event::Exec { tid, exe, exe_hash, at_random, maps, .. } => self.exec(tid, &exe, &exe_hash, &at_random, &maps)?,
+                Event::Exit { tid, status } => self.exit(tid, status)?,
+                Event::Unsupported { nr, .. } => {
+                    let end = ReplayEnd::Unsupported { name: crate::syscalls::name(nr), event: self.index };
+                    return Ok(ReplayOutcome { status: None, events: self.index, end });
+                }
+                Event::End { status } => {
+                    return Ok(ReplayOutcome { status: Some(status), events: self.index + 1, end: ReplayEnd::Complete });
+                }
+            }
+        }
+    }
+
+    fn diverged(&self, detail: impl Into<String>) -> Error {
+        Error::Divergence { event: self.index, detail: detail.into() }
+    }
+
+    fn task(&mut self, tid: i32) -> Result<&mut Task> {
+        let index = self.index;
+        self.tasks
+            .get_mut(&tid)
+            .ok_or_else(|| Error::Divergence { event: index, detail: format!("no replayed task for recorded thread {tid}") })
+    }
+
+    /// Resumes `tid` if it is stopped, and waits for its next stop.
+    fn advance(&mut self, tid: i32, expect_signal: Option<i32>) -> Result<Stop> {
+        let t = self.task(tid)?;
+        if t.stopped {
+            let sig = std::mem::take(&mut t.pending_sig);
+            sys::resume(Resume::Syscall, t.pid, sig)?;
+            t.stopped = false;
+        }
+        self.wait_for(tid, expect_signal)
+    }
+
+    /// Waits for the next stop of resumed task `tid`, discarding signals that reach the
+    /// tracee at replay but are not part of the recording (a SIGCHLD from a child that
+    /// really exited now): recorded ones are delivered by rtt itself.
+    fn wait_for(&mut self, tid: i32, expect_signal: Option<i32>) -> Result<Stop> {
+        let pid = self.task(tid)?.pid;
+        loop {
+            let Some((_, status)) = sys::waitpid(pid, false)? else { continue };
+            let stop = decode(status);
+            if let Stop::Signal(sig) = stop {
+                if Some(sig) != expect_signal {
+                    let synchronous = match sys::getsiginfo(pid) {
+                        Ok(info) => {
+                            let (_, code) = crate::tracee::siginfo_code(&info);
+                            crate::tracee::is_synchronous(sig, code) || (sig == libc::SIGSEGV && code == crate::tracee::SI_KERNEL)
+                        }
+                        Err(_) => false,
+                    };
+                    if !synchronous {
+                        sys::resume(Resume::Syscall, pid, 0)?;
+                        continue;
+                    }
+                }
+            }
+            let t = self.task(tid)?;
+            t.stopped = !matches!(stop, Stop::Exited(_) | Stop::Killed(_));
+            return Ok(stop);
+        }
+    }
+
+    fn exit(&mut self, tid: i32, status: ExitStatus) -> Result<()> {
+        let t = self.task(tid)?;
+        let pid = t.pid;
+        if t.stopped {
+            if status == ExitStatus::Signal(libc::SIGKILL) && t.pending_sig == 0 {
+                sys::kill_hard(pid);
+            } else {
+                let sig = std::mem::take(&mut t.pending_sig);
+                sys::resume(Resume::Syscall, pid, sig)?;
+            }
+            t.stopped = false;
+        }
+        let got = match self.wait_for(tid, None)? {
+            Stop::Exited(c) => ExitStatus::Code(c),
+            Stop::Killed(s) => ExitStatus::Signal(s),
+            other => return Err(self.diverged(format!("expected thread {tid} to end ({status}), it stopped: {other:?}"))),
+        };
+        if got != status {
+            return Err(self.diverged(format!("thread {tid} ended with {got}, recorded {status}")));
+        }
+        self.tasks.remove(&tid);
+        Ok(())
+    }
+
+    fn kill_all(&mut self) {
+        for t in self.tasks.values() {
+            sys::kill_hard(t.pid);
+        }
+        for t in self.tasks.values() {
+            let _ = sys::waitpid(t.pid, false);
+        }
+        self.tasks.clear();
+    }
+}
+
+impl Task {
+    fn new(pid: i32, mem: Memory) -> Task {
+        Task { pid, mem, stopped: true, at: At::Initial, entry: None, pending_sig: 0, wake: None, woken: None }
+    }
+}

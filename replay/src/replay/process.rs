@@ -1,0 +1,99 @@
+//! Replaying process events: new tasks (with their recorded ids written where the kernel
+//! wrote the new ones) and execve (vDSO hidden, AT_RANDOM restored, layout checked).
+
+use super::{At, Replayer, Task};
+use crate::error::{Error, Result};
+use crate::mem::Memory;
+use crate::remote::RemoteAddr;
+use crate::trace::Mapping;
+use crate::wait::Stop;
+use crate::{auxv, procmaps, sys};
+use std::os::unix::fs::MetadataExt;
+
+impl Replayer {
+    pub(super) fn new_task(&mut self, parent: i32, child: i32, ctid: Option<u64>, ptid: Option<u64>) -> Result<()> {
+        let stop = self.wait_for(parent, None)?;
+        let is_fork = matches!(
+            stop,
+            Stop::Event(libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE)
+        );
+        if !is_fork {
+            return Err(self.diverged(format!("expected thread {parent} to create {child}, it stopped: {stop:?}")));
+        }
+        let ppid = self.task(parent)?.pid;
+        let pid = sys::geteventmsg(ppid)? as i32;
+        // The new task's first stop.
+        loop {
+            match sys::waitpid(pid, false)? {
+                Some((_, st)) => match crate::wait::decode(st) {
+                    Stop::Signal(libc::SIGSTOP) => break,
+                    Stop::Signal(_) => sys::resume(sys::Resume::Syscall, pid, 0)?,
+                    other => return Err(self.diverged(format!("new task {child} stopped: {other:?}"))),
+                },
+                None => continue,
+            }
+        }
+        let mem = Memory::open(pid)?;
+        if let Some(a) = ctid {
+            mem.write(RemoteAddr(a), &child.to_le_bytes())?;
+        }
+        if let Some(a) = ptid {
+            self.task(parent)?.mem.write(RemoteAddr(a), &child.to_le_bytes())?;
+        }
+        self.tasks.insert(child, Task::new(pid, mem));
+        sys::resume(sys::Resume::Syscall, ppid, 0)?;
+        self.task(parent)?.stopped = false;
+        Ok(())
+    }
+
+    pub(super) fn exec(&mut self, tid: i32, exe: &str, exe_hash: &str, at_random: &[u8; 16], maps: &[Mapping]) -> Result<()> {
+        let stop = self.wait_for(tid, None)?;
+        if stop != Stop::Event(libc::PTRACE_EVENT_EXEC) {
+            return Err(self.diverged(format!("expected thread {tid} to exec {exe}, it stopped: {stop:?}")));
+        }
+        let pid = self.task(tid)?.pid;
+        let mem = Memory::open(pid)?;
+        let hash = self.exe_hash(pid)?;
+        if hash != exe_hash {
+            return Err(Error::Trace(format!(
+                "{exe} has changed since it was recorded; this trace cannot be replayed with it"
+            )));
+        }
+        let regs = sys::getregs(pid)?;
+        if let Some(addr) = auxv::patch_at_exec(&mem, regs.rsp())? {
+            mem.write(addr, at_random)?;
+        }
+        let now = procmaps::read(pid)?;
+        let shape = |m: &[Mapping]| m.iter().map(|m| (m.start, m.end, m.perms.clone())).collect::<Vec<_>>();
+        if shape(&now) != shape(maps) {
+            let first = now
+                .iter()
+                .zip(maps)
+                .find(|(a, b)| (a.start, a.end, &a.perms) != (b.start, b.end, &b.perms))
+                .map(|(a, b)| {
+                    format!("{:#x}-{:#x} {} {} vs recorded {:#x}-{:#x} {} {}", a.start, a.end, a.perms, a.name, b.start, b.end, b.perms, b.name)
+                })
+                .unwrap_or_else(|| format!("{} mappings vs {} recorded", now.len(), maps.len()));
+            return Err(self.diverged(format!("address space after exec of {exe} differs: {first}")));
+        }
+        let t = self.task(tid)?;
+        t.mem = mem;
+        t.at = At::Exit;
+        sys::resume(sys::Resume::Syscall, pid, 0)?;
+        t.stopped = false;
+        Ok(())
+    }
+
+    fn exe_hash(&mut self, pid: i32) -> Result<String> {
+        let link = format!("/proc/{pid}/exe");
+        let meta = std::fs::metadata(&link).map_err(|e| Error::io(format!("stat {link}"), e))?;
+        let key = (meta.dev(), meta.ino(), meta.mtime(), meta.mtime_nsec());
+        if let Some(h) = self.exe_hashes.get(&key) {
+            return Ok(h.clone());
+        }
+        let data = std::fs::read(&link).map_err(|e| Error::io(format!("read {link}"), e))?;
+        let h = blake3::hash(&data).to_hex().to_string();
+        self.exe_hashes.insert(key, h.clone());
+        Ok(h)
+    }
+}

@@ -1,0 +1,139 @@
+//! Replaying signals and `rdtsc`: synchronous faults recur by themselves and are checked;
+//! asynchronous signals are delivered by rtt at the recorded instruction, found by a
+//! breakpoint on the recorded pc and an exact match of the general registers.
+
+use super::{At, Replayer};
+use crate::error::Result;
+use crate::regs::Regs;
+use crate::remote::RemoteAddr;
+use crate::sys::{self, Resume, SIGINFO_SIZE};
+use crate::tracee::TscInsn;
+use crate::wait::{signal_name, Stop};
+
+impl Replayer {
+    pub(super) fn signal(&mut self, tid: i32, signo: i32, siginfo: &[u8], regs: &Regs, sync: bool) -> Result<()> {
+        let mut info = [0u8; SIGINFO_SIZE];
+        let n = siginfo.len().min(SIGINFO_SIZE);
+        info[..n].copy_from_slice(&siginfo[..n]);
+        if sync {
+            let stop = self.advance(tid, Some(signo))?;
+            if stop != Stop::Signal(signo) {
+                return Err(self.diverged(format!(
+                    "expected {} in thread {tid}, it stopped: {stop:?}",
+                    signal_name(signo)
+                )));
+            }
+            self.check_regs(tid, regs, &format!("at {}", signal_name(signo)))?;
+        } else {
+            self.reach_delivery_point(tid, signo, regs)?;
+            let pid = self.task(tid)?.pid;
+            sys::setsiginfo(pid, &info)?;
+        }
+        let t = self.task(tid)?;
+        t.pending_sig = signo;
+        t.at = At::Signal;
+        Ok(())
+    }
+
+    /// Brings `tid` to a signal-delivery stop whose registers are `target`, from which
+    /// resuming with `signo` delivers it as at record.
+    fn reach_delivery_point(&mut self, tid: i32, signo: i32, target: &Regs) -> Result<()> {
+        let t = self.task(tid)?;
+        let pid = t.pid;
+        if t.woken == Some(signo) {
+            // rtt sent it to end a sigsuspend; it is pending: let the kernel dequeue it.
+            t.woken = None;
+            return self.expect_signal_stop(tid, signo);
+        }
+        let at_exit = t.stopped && t.at == At::Exit;
+        let here = sys::getregs(pid)?;
+        if at_exit && here.same_state(target) {
+            // At a syscall-exit stop the kernel queues a signal given to the resume request.
+            let t = self.task(tid)?;
+            t.pending_sig = signo;
+            return self.expect_signal_stop(tid, signo);
+        }
+        self.run_to_state(tid, target)
+    }
+
+    fn expect_signal_stop(&mut self, tid: i32, signo: i32) -> Result<()> {
+        let stop = self.advance(tid, Some(signo))?;
+        if stop != Stop::Signal(signo) {
+            return Err(self.diverged(format!(
+                "expected to deliver {} to thread {tid}, it stopped: {stop:?}",
+                signal_name(signo)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Runs `tid` until its registers equal `target`, with a breakpoint at `target.rip`.
+    /// Leaves it in the breakpoint's SIGTRAP stop with the pc moved back onto the
+    /// instruction.
+    fn run_to_state(&mut self, tid: i32, target: &Regs) -> Result<()> {
+        let addr = RemoteAddr(target.rip());
+        let orig = self.task(tid)?.mem.read(addr, 1)?;
+        loop {
+            if sys::interrupted() {
+                return Err(crate::error::Error::Interrupted);
+            }
+            self.task(tid)?.mem.write(addr, &[0xcc])?;
+            let stop = self.advance(tid, Some(libc::SIGTRAP));
+            self.task(tid)?.mem.write(addr, &orig)?;
+            let stop = stop?;
+            let pid = self.task(tid)?.pid;
+            let mut regs = sys::getregs(pid)?;
+            if stop != Stop::Signal(libc::SIGTRAP) || regs.rip() != addr.0 + 1 {
+                return Err(self.diverged(format!(
+                    "looking for the recorded signal point at {addr} in thread {tid}, it stopped: {stop:?} at {:#x}",
+                    regs.rip()
+                )));
+            }
+            regs.set_rip(addr.0);
+            sys::setregs(pid, &regs)?;
+            if regs.same_state(target) {
+                self.task(tid)?.at = At::Trap;
+                return Ok(());
+            }
+            // Not this visit: step over the instruction and look again.
+            sys::resume(Resume::Step, pid, 0)?;
+            self.task(tid)?.stopped = false;
+            let stop = self.wait_for(tid, Some(libc::SIGTRAP))?;
+            if stop != Stop::Signal(libc::SIGTRAP) {
+                return Err(self.diverged(format!("single-step in thread {tid} stopped: {stop:?}")));
+            }
+        }
+    }
+
+    fn check_regs(&mut self, tid: i32, expected: &Regs, what: &str) -> Result<()> {
+        let pid = self.task(tid)?.pid;
+        let got = sys::getregs(pid)?;
+        let diff = got.differences(expected);
+        if !diff.is_empty() {
+            return Err(self.diverged(format!("registers differ {what} (replay vs record): {}", diff.join(", "))));
+        }
+        Ok(())
+    }
+
+    pub(super) fn rdtsc(&mut self, tid: i32, value: u64, aux: Option<u32>) -> Result<()> {
+        let stop = self.advance(tid, Some(libc::SIGSEGV))?;
+        let pid = self.task(tid)?.pid;
+        let mut regs = sys::getregs(pid)?;
+        let bytes = self.task(tid)?.mem.read(RemoteAddr(regs.rip()), 3).unwrap_or_default();
+        let insn = match (stop, TscInsn::decode(&bytes)) {
+            (Stop::Signal(libc::SIGSEGV), Some(insn)) => insn,
+            _ => {
+                return Err(self.diverged(format!(
+                    "expected rdtsc in thread {tid}, it stopped: {stop:?} at {:#x}",
+                    regs.rip()
+                )))
+            }
+        };
+        crate::record::apply_tsc(&mut regs, insn, value, aux);
+        sys::setregs(pid, &regs)?;
+        let t = self.task(tid)?;
+        t.pending_sig = 0;
+        t.at = At::Signal;
+        Ok(())
+    }
+}

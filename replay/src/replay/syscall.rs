@@ -1,0 +1,278 @@
+//! Replaying one syscall: checking its entry, deciding from the trace whether it runs
+//! again or is emulated, and restoring its result and the memory it wrote.
+
+use super::{At, Entry, Mode, Replayer};
+use crate::error::{Error, Result};
+use crate::remote::RemoteAddr;
+use crate::syscalls::{self, Policy};
+use crate::sys::{self, Resume};
+use crate::trace::{Event, MemWrite};
+use crate::tracee;
+use crate::wait::Stop;
+use std::io::Write;
+use std::sync::Arc;
+
+const EINTR: i64 = 4;
+const ERESTARTSYS: i64 = 512;
+const ERESTARTNOHAND: i64 = 514;
+const ERESTART_RESTARTBLOCK: i64 = 516;
+
+fn interrupted_by_signal(ret: i64) -> bool {
+    matches!(-ret, EINTR | ERESTARTSYS | ERESTARTNOHAND | ERESTART_RESTARTBLOCK)
+}
+
+impl Replayer {
+    pub(super) fn syscall_entry(&mut self, tid: i32, nr: i64, args: [u64; 6]) -> Result<()> {
+        let stop = self.advance(tid, None)?;
+        if stop != Stop::Syscall {
+            return Err(self.diverged(format!(
+                "expected thread {tid} to enter {}, it stopped: {stop:?}",
+                syscalls::name(nr)
+            )));
+        }
+        let t = self.task(tid)?;
+        let pid = t.pid;
+        let first_exec = self.index == 0 && nr == libc::SYS_execve;
+        let mut regs = sys::getregs(pid)?;
+        let (got_nr, got_args) = (regs.orig_rax() as i64, regs.syscall_args());
+        // The first execve is made by rtt's own child, with pointers into rtt's memory.
+        if got_nr != nr || (got_args != args && !first_exec) {
+            return Err(self.diverged(format!(
+                "expected {}({}), got {}({})",
+                syscalls::name(nr),
+                hex_args(&args),
+                syscalls::name(got_nr),
+                hex_args(&got_args)
+            )));
+        }
+        let (mode, wake) = self.entry_mode(tid, nr, &args)?;
+        match &mode {
+            Mode::Emulate => {
+                regs.set_orig_rax(u64::MAX);
+                sys::setregs(pid, &regs)?;
+            }
+            Mode::SuspendInstead => {
+                let (mask, size) = self.temporary_mask(tid, nr, &args)?;
+                regs.set_orig_rax(libc::SYS_rt_sigsuspend as u64);
+                regs.set_rdi(mask);
+                regs.set_rsi(size);
+                sys::setregs(pid, &regs)?;
+            }
+            Mode::MapFile { .. } => {
+                let ret = self.lookahead(tid, 1)?.and_then(|e| match e {
+                    Event::SyscallExit { ret, .. } => Some(ret),
+                    _ => None,
+                });
+                let addr = ret.unwrap_or(0) as u64;
+                let shared = args[3] as i32 & libc::MAP_SHARED != 0;
+                let writable = args[2] as i32 & libc::PROT_WRITE != 0;
+                let kind = if shared && writable { libc::MAP_SHARED } else { libc::MAP_PRIVATE };
+                let flags = kind | libc::MAP_FIXED | libc::MAP_ANONYMOUS;
+                regs.set_syscall_args(&[addr, args[1], args[2], flags as u64, u64::MAX, 0]);
+                sys::setregs(pid, &regs)?;
+            }
+            Mode::Reexec | Mode::RestoreResult => {}
+        }
+        let t = self.task(tid)?;
+        t.at = At::Entry;
+        t.wake = wake;
+        t.entry = Some(Entry { nr, args, mode });
+        sys::resume(Resume::Syscall, pid, 0)?;
+        t.stopped = false;
+        Ok(())
+    }
+
+    /// How syscall `nr` is replayed, and the signal that ends it if rtt must send one.
+    fn entry_mode(&mut self, tid: i32, nr: i64, args: &[u64; 6]) -> Result<(Mode, Option<i32>)> {
+        let Some(def) = syscalls::lookup(nr) else {
+            return Err(self.diverged(format!("syscall {nr} is unknown")));
+        };
+        let mode = match def.policy {
+            Policy::Emulate | Policy::Fake(_) => Mode::Emulate,
+            Policy::Reexec => Mode::Reexec,
+            Policy::ReexecRestoreResult => Mode::RestoreResult,
+            Policy::Unsupported => return Err(self.diverged(format!("{} cannot be replayed", def.name))),
+            Policy::Special => return self.special_mode(tid, nr, args),
+        };
+        // The program must not switch off the rdtsc trap: recorded as a fake success.
+        if nr == libc::SYS_prctl && args[0] == 26 {
+            return Ok((Mode::Emulate, None));
+        }
+        Ok((mode, None))
+    }
+
+    fn special_mode(&mut self, tid: i32, nr: i64, args: &[u64; 6]) -> Result<(Mode, Option<i32>)> {
+        let next = self.lookahead(tid, 1)?;
+        let failed = matches!(next, Some(Event::SyscallExit { ret, .. }) if ret < 0);
+        let mode = match nr {
+            libc::SYS_mmap => match next {
+                Some(Event::SyscallExit { ret, mapped: Some(m), .. }) if ret >= 0 => {
+                    Mode::MapFile { hash: m.hash, offset: m.offset, file_size: m.file_size }
+                }
+                _ if failed => Mode::Emulate,
+                _ => Mode::Reexec,
+            },
+            // A failed exec or clone is not tried again: replay must not depend on files
+            // or limits of this machine.
+            libc::SYS_execve | libc::SYS_execveat => {
+                if matches!(next, Some(Event::Exec { .. })) {
+                    Mode::Reexec
+                } else {
+                    Mode::Emulate
+                }
+            }
+            n if tracee::is_clone(n) => {
+                if failed {
+                    Mode::Emulate
+                } else {
+                    Mode::RestoreResult
+                }
+            }
+            libc::SYS_rt_sigsuspend | libc::SYS_pause => {
+                return Ok((Mode::Reexec, self.waking_signal(tid)?));
+            }
+            libc::SYS_ppoll | libc::SYS_pselect6 | libc::SYS_epoll_pwait | libc::SYS_epoll_pwait2 => {
+                let interrupted = matches!(next, Some(Event::SyscallExit { ret, .. }) if interrupted_by_signal(ret));
+                let has_mask = self.temporary_mask(tid, nr, args)?.0 != 0;
+                match self.waking_signal(tid)? {
+                    Some(sig) if interrupted && has_mask => return Ok((Mode::SuspendInstead, Some(sig))),
+                    _ => Mode::Emulate,
+                }
+            }
+            _ => Mode::Emulate,
+        };
+        Ok((mode, None))
+    }
+
+    /// The asynchronous signal delivered right after the pending syscall of `tid` returns.
+    fn waking_signal(&mut self, tid: i32) -> Result<Option<i32>> {
+        Ok(match self.lookahead(tid, 2)? {
+            Some(Event::Signal { signo, sync: false, .. }) => Some(signo),
+            _ => None,
+        })
+    }
+
+    /// The (sigset pointer, size) a ppoll-like syscall uses while it waits.
+    fn temporary_mask(&mut self, tid: i32, nr: i64, args: &[u64; 6]) -> Result<(u64, u64)> {
+        Ok(match nr {
+            libc::SYS_ppoll => (args[3], args[4]),
+            libc::SYS_epoll_pwait | libc::SYS_epoll_pwait2 => (args[4], args[5]),
+            libc::SYS_pselect6 if args[5] != 0 => {
+                let mem = &self.task(tid)?.mem;
+                let pair = mem.read(RemoteAddr(args[5]), 16)?;
+                let w = |i: usize| u64::from_le_bytes(pair[i..i + 8].try_into().unwrap_or([0; 8]));
+                (w(0), w(8))
+            }
+            _ => (0, 0),
+        })
+    }
+
+    /// The `k`-th next event (1-based) that belongs to `tid`.
+    pub(super) fn lookahead(&mut self, tid: i32, k: usize) -> Result<Option<Event>> {
+        let mut seen = 0;
+        self.events.find_ahead(usize::MAX, |e| {
+            if e.tid() == Some(tid) {
+                seen += 1;
+            }
+            seen == k
+        })
+    }
+
+    pub(super) fn syscall_exit(&mut self, tid: i32, ret: i64, writes: &[MemWrite], echo: Option<u8>) -> Result<()> {
+        let t = self.task(tid)?;
+        let pid = t.pid;
+        if let Some(sig) = t.wake.take() {
+            sys::tgkill(pid, pid, sig)?;
+            t.woken = Some(sig);
+        }
+        let Some(entry) = t.entry.take() else {
+            return Err(self.diverged(format!("thread {tid} returns from a syscall it did not enter")));
+        };
+        let stop = self.wait_for(tid, None)?;
+        if stop != Stop::Syscall {
+            return Err(self.diverged(format!(
+                "expected thread {tid} to return from {}, it stopped: {stop:?}",
+                syscalls::name(entry.nr)
+            )));
+        }
+        let mut regs = sys::getregs(pid)?;
+        let got = regs.rax() as i64;
+        match &entry.mode {
+            Mode::Emulate | Mode::RestoreResult => {
+                regs.set_rax(ret as u64);
+                regs.set_orig_rax(entry.nr as u64);
+                sys::setregs(pid, &regs)?;
+            }
+            Mode::SuspendInstead => {
+                regs.set_rax(ret as u64);
+                regs.set_orig_rax(entry.nr as u64);
+                regs.set_syscall_args(&entry.args);
+                sys::setregs(pid, &regs)?;
+            }
+            Mode::Reexec => {
+                if got != ret {
+                    return Err(self.diverged(format!(
+                        "{} returned {got:#x} at replay, {ret:#x} when recorded",
+                        syscalls::name(entry.nr)
+                    )));
+                }
+            }
+            Mode::MapFile { hash, offset, file_size } => {
+                if got != ret {
+                    return Err(self.diverged(format!(
+                        "mmap of a file returned {got:#x} at replay, {ret:#x} when recorded"
+                    )));
+                }
+                regs.set_orig_rax(entry.nr as u64);
+                regs.set_syscall_args(&entry.args);
+                sys::setregs(pid, &regs)?;
+                self.fill_mapping(tid, ret as u64, entry.args[1], hash, *offset, *file_size)?;
+            }
+        }
+        let t = self.task(tid)?;
+        for w in writes {
+            t.mem.write(RemoteAddr(w.addr), &w.data)?;
+        }
+        t.at = At::Exit;
+        if let (Some(fd), true) = (echo, self.echo && ret > 0) {
+            let data = tracee::written_bytes(entry.nr, &entry.args, ret, &self.task(tid)?.mem)?;
+            let res = if fd == 2 {
+                std::io::stderr().write_all(&data)
+            } else {
+                let mut out = std::io::stdout().lock();
+                out.write_all(&data).and_then(|()| out.flush())
+            };
+            // rtt's own output closed (a pipe to `head`): stop echoing, keep replaying.
+            if res.is_err() {
+                self.echo = false;
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies the captured file content into a mapping made anonymous at replay.
+    fn fill_mapping(&mut self, tid: i32, addr: u64, len: u64, hash: &str, offset: u64, file_size: u64) -> Result<()> {
+        let data = match self.files.get(hash) {
+            Some(d) => Arc::clone(d),
+            None => {
+                let d = Arc::new(self.trace.read_file(hash)?);
+                if d.len() as u64 != file_size {
+                    return Err(Error::Trace(format!("captured file {hash} has the wrong size")));
+                }
+                self.files.insert(hash.to_string(), Arc::clone(&d));
+                d
+            }
+        };
+        let page_len = len.div_ceil(4096) * 4096;
+        if offset >= file_size {
+            return Ok(());
+        }
+        let end = file_size.min(offset.saturating_add(page_len));
+        let slice = &data[offset as usize..end as usize];
+        self.task(tid)?.mem.write(RemoteAddr(addr), slice)
+    }
+}
+
+fn hex_args(a: &[u64; 6]) -> String {
+    a.iter().map(|v| format!("{v:#x}")).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,295 @@
+//! The only module that makes raw system calls and contains `unsafe`.
+//!
+//! Everything else in the engine calls these typed, safe wrappers. Each `unsafe` block
+//! states why it is sound.
+
+use crate::error::{Error, Result};
+use crate::regs::{Regs, NREGS};
+use nix::errno::Errno;
+use std::ffi::CString;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// How to resume a stopped tracee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// Run until the next syscall entry or exit, signal or event.
+    Syscall,
+    /// Run until the next signal or event.
+    Cont,
+    /// Execute one instruction.
+    Step,
+}
+
+fn check(what: &str, rc: libc::c_long) -> Result<libc::c_long> {
+    if rc == -1 {
+        Err(Error::sys(what, Errno::last()))
+    } else {
+        Ok(rc)
+    }
+}
+
+/// Resumes `pid`, delivering signal `sig` (0 for none).
+pub fn resume(how: Resume, pid: i32, sig: i32) -> Result<()> {
+    let req = match how {
+        Resume::Syscall => libc::PTRACE_SYSCALL,
+        Resume::Cont => libc::PTRACE_CONT,
+        Resume::Step => libc::PTRACE_SINGLESTEP,
+    };
+    // SAFETY: resume requests take no pointers; `data` is the signal number.
+    let rc = unsafe { libc::ptrace(req, pid, 0usize, sig as libc::c_long) };
+    check("ptrace resume", rc).map(drop)
+}
+
+/// Reads the general registers of stopped tracee `pid`.
+pub fn getregs(pid: i32) -> Result<Regs> {
+    let mut raw = [0u64; NREGS];
+    // SAFETY: user_regs_struct on x86-64 is exactly NREGS u64 words; the kernel writes
+    // that many bytes into `raw`, which is large enough and properly aligned.
+    let rc = unsafe { libc::ptrace(libc::PTRACE_GETREGS, pid, 0usize, raw.as_mut_ptr()) };
+    check("ptrace GETREGS", rc)?;
+    Ok(Regs(raw))
+}
+
+/// Writes the general registers of stopped tracee `pid`.
+pub fn setregs(pid: i32, regs: &Regs) -> Result<()> {
+    // SAFETY: the kernel reads NREGS u64 words from a buffer of exactly that size.
+    let rc = unsafe { libc::ptrace(libc::PTRACE_SETREGS, pid, 0usize, regs.0.as_ptr()) };
+    check("ptrace SETREGS", rc).map(drop)
+}
+
+/// Size of a kernel `siginfo_t`.
+pub const SIGINFO_SIZE: usize = 128;
+
+/// Reads the siginfo of the signal that stopped `pid`. Fails (EINVAL) in a group-stop.
+pub fn getsiginfo(pid: i32) -> Result<[u8; SIGINFO_SIZE]> {
+    let mut buf = [0u8; SIGINFO_SIZE];
+    // SAFETY: the kernel writes one siginfo_t (128 bytes) into the 128-byte buffer.
+    let rc = unsafe { libc::ptrace(libc::PTRACE_GETSIGINFO, pid, 0usize, buf.as_mut_ptr()) };
+    check("ptrace GETSIGINFO", rc)?;
+    Ok(buf)
+}
+
+/// Replaces the siginfo of the signal about to be delivered to `pid`.
+pub fn setsiginfo(pid: i32, info: &[u8; SIGINFO_SIZE]) -> Result<()> {
+    // SAFETY: the kernel reads one 128-byte siginfo_t from the buffer.
+    let rc = unsafe { libc::ptrace(libc::PTRACE_SETSIGINFO, pid, 0usize, info.as_ptr()) };
+    check("ptrace SETSIGINFO", rc).map(drop)
+}
+
+/// The message of the last ptrace event (new child's pid, exit status, ...).
+pub fn geteventmsg(pid: i32) -> Result<u64> {
+    let mut msg: libc::c_ulong = 0;
+    // SAFETY: the kernel writes one unsigned long into `msg`.
+    let rc = unsafe { libc::ptrace(libc::PTRACE_GETEVENTMSG, pid, 0usize, &mut msg) };
+    check("ptrace GETEVENTMSG", rc)?;
+    Ok(msg as u64)
+}
+
+/// Sets the ptrace options of `pid`.
+pub fn setoptions(pid: i32, options: libc::c_int) -> Result<()> {
+    // SAFETY: SETOPTIONS takes the option bits in `data`, no pointers.
+    let rc = unsafe {
+        libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0usize, options as libc::c_long)
+    };
+    check("ptrace SETOPTIONS", rc).map(drop)
+}
+
+/// Waits for a state change of `pid` (-1: any tracee). Returns the pid and raw status, or
+/// None when `nohang` and nothing is ready. Retries on EINTR unless rtt was interrupted.
+pub fn waitpid(pid: i32, nohang: bool) -> Result<Option<(i32, i32)>> {
+    let mut flags = libc::__WALL;
+    if nohang {
+        flags |= libc::WNOHANG;
+    }
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid writes one int into `status`.
+        let rc = unsafe { libc::waitpid(pid, &mut status, flags) };
+        if rc == -1 {
+            let e = Errno::last();
+            if e == Errno::EINTR {
+                if interrupted() {
+                    return Err(Error::Interrupted);
+                }
+                continue;
+            }
+            return Err(Error::sys("waitpid", e));
+        }
+        if rc == 0 {
+            return Ok(None);
+        }
+        return Ok(Some((rc, status)));
+    }
+}
+
+/// Sends signal `sig` to thread `tid` of thread group `tgid`.
+pub fn tgkill(tgid: i32, tid: i32, sig: i32) -> Result<()> {
+    // SAFETY: tgkill takes integers only.
+    let rc = unsafe { libc::syscall(libc::SYS_tgkill, tgid, tid, sig) };
+    check("tgkill", rc).map(drop)
+}
+
+/// Sends SIGKILL to `pid`, ignoring a process that is already gone.
+pub fn kill_hard(pid: i32) {
+    // SAFETY: kill takes integers only; failure (ESRCH) is harmless here.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+}
+
+/// Whether fd `fd1` of `pid1` and fd `fd2` of `pid2` are the same open file description
+/// (kcmp KCMP_FILE). None when the kernel cannot tell (an fd is closed).
+pub fn same_open_file(pid1: i32, fd1: i32, pid2: i32, fd2: i32) -> Option<bool> {
+    const KCMP_FILE: libc::c_long = 0;
+    // SAFETY: kcmp takes integers only.
+    let rc = unsafe { libc::syscall(libc::SYS_kcmp, pid1, pid2, KCMP_FILE, fd1, fd2) };
+    (rc >= 0).then_some(rc == 0)
+}
+
+/// Reads the time-stamp counter.
+pub fn rdtsc() -> u64 {
+    // SAFETY: rdtsc has no memory effects; rtt itself is not under PR_TSC_SIGSEGV.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}
+
+/// Reads the time-stamp counter and TSC_AUX.
+pub fn rdtscp() -> (u64, u32) {
+    let mut aux = 0u32;
+    // SAFETY: __rdtscp writes TSC_AUX into `aux`, a valid u32.
+    let tsc = unsafe { core::arch::x86_64::__rdtscp(&mut aux) };
+    (tsc, aux)
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_sig: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Whether Ctrl-C (SIGINT) or SIGTERM reached rtt since [`catch_interrupts`].
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Makes SIGINT, SIGTERM and SIGHUP set a flag (see [`interrupted`]) and interrupt a
+/// blocking wait, instead of killing rtt.
+pub fn catch_interrupts() {
+    catch(&[libc::SIGINT, libc::SIGTERM, libc::SIGHUP]);
+}
+
+/// Like [`catch_interrupts`] for SIGTERM and SIGHUP only.
+pub fn catch_interrupts_except_int() {
+    catch(&[libc::SIGTERM, libc::SIGHUP]);
+}
+
+fn catch(sigs: &[libc::c_int]) {
+    for &sig in sigs {
+        // SAFETY: `on_interrupt` only stores to an atomic, which is async-signal-safe; the
+        // sigaction struct is fully initialised (zeroed, then handler set, no SA_RESTART so
+        // that waitpid returns EINTR).
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_interrupt as extern "C" fn(libc::c_int) as usize;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Makes rtt ignore SIGINT and SIGQUIT (while recording, Ctrl-C is for the program).
+pub fn ignore_terminal_signals() {
+    for sig in [libc::SIGINT, libc::SIGQUIT] {
+        // SAFETY: setting a disposition to SIG_IGN has no memory-safety requirements.
+        unsafe {
+            libc::signal(sig, libc::SIG_IGN);
+        }
+    }
+}
+
+/// What to start under ptrace.
+pub struct SpawnSpec {
+    /// Path of the executable, passed to execve.
+    pub exe: CString,
+    /// argv, argv[0] included.
+    pub argv: Vec<CString>,
+    /// The complete environment.
+    pub envp: Vec<CString>,
+    /// Working directory to change to before exec, if any.
+    pub cwd: Option<CString>,
+    /// Give the program /dev/null as stdin, stdout and stderr (replay).
+    pub null_stdio: bool,
+    /// Forbid core dumps (replay must not write files).
+    pub no_core: bool,
+}
+
+/// Forks a child that disables ASLR, makes `rdtsc` trap, asks to be traced, stops itself
+/// with SIGSTOP and then execs `spec`. Returns its pid once it is in that SIGSTOP stop.
+/// If the exec fails, the child exits with status 127 (seen by the tracer).
+pub fn spawn_traced(spec: &SpawnSpec) -> Result<i32> {
+    let mut argv: Vec<*const libc::c_char> = spec.argv.iter().map(|a| a.as_ptr()).collect();
+    argv.push(std::ptr::null());
+    let mut envp: Vec<*const libc::c_char> = spec.envp.iter().map(|a| a.as_ptr()).collect();
+    envp.push(std::ptr::null());
+    let devnull = c"/dev/null";
+    let cwd_ptr = spec.cwd.as_ref().map(|c| c.as_ptr());
+
+    // SAFETY: after fork the child only makes async-signal-safe calls on memory prepared
+    // before the fork (no allocation, no locks) and ends in execve or _exit.
+    let pid = unsafe { libc::fork() };
+    if pid == -1 {
+        return Err(Error::sys("fork", Errno::last()));
+    }
+    if pid == 0 {
+        // SAFETY: see above; every pointer points into memory owned by `spec`, `argv` and
+        // `envp`, which the child's copy of the address space still holds.
+        unsafe {
+            if let Some(dir) = cwd_ptr {
+                if libc::chdir(dir) != 0 {
+                    libc::_exit(127);
+                }
+            }
+            if spec.null_stdio {
+                let fd = libc::open(devnull.as_ptr(), libc::O_RDWR);
+                if fd >= 0 {
+                    for target in 0..3 {
+                        libc::dup2(fd, target);
+                    }
+                    if fd > 2 {
+                        libc::close(fd);
+                    }
+                }
+            }
+            if spec.no_core {
+                let zero = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+                libc::setrlimit(libc::RLIMIT_CORE, &zero);
+            }
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+            for sig in 1..32 {
+                if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+                    libc::signal(sig, libc::SIG_DFL);
+                }
+            }
+            let persona = libc::personality(0xffff_ffff);
+            if persona != -1 {
+                libc::personality((persona | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong);
+            }
+            libc::prctl(libc::PR_SET_TSC, libc::PR_TSC_SIGSEGV, 0, 0, 0);
+            libc::ptrace(libc::PTRACE_TRACEME, 0, 0usize, 0usize);
+            libc::kill(libc::getpid(), libc::SIGSTOP);
+            libc::execve(spec.exe.as_ptr(), argv.as_ptr(), envp.as_ptr());
+            libc::_exit(127);
+        }
+    }
+    match waitpid(pid, false)? {
+        Some((_, status)) if libc::WIFSTOPPED(status) && libc::WSTOPSIG(status) == libc::SIGSTOP => {
+            Ok(pid)
+        }
+        Some((_, status)) => Err(Error::Spawn(format!(
+            "cannot start {}: the child did not stop (status {status:#x})",
+            spec.exe.to_string_lossy()
+        ))),
+        None => Err(Error::Spawn("cannot start the program".into())),
+    }
+}

@@ -1,0 +1,228 @@
+//! The trace's on-disk types. These serde types are the schema; `docs/trace-format.md`
+//! describes them for people.
+
+use crate::regs::Regs;
+use crate::wait::ExitStatus;
+use serde::{Deserialize, Serialize};
+
+/// Trace format version; a reader refuses any other.
+pub const FORMAT_VERSION: u32 = 1;
+/// The `format` field of every header.
+pub const FORMAT_NAME: &str = "rtt-trace";
+
+/// A byte string that is stored as text when it is UTF-8 (argv, environment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Bytes {
+    /// Valid UTF-8.
+    Text(String),
+    /// Anything else.
+    Raw(Vec<u8>),
+}
+
+impl Bytes {
+    /// Wraps raw bytes.
+    pub fn new(b: Vec<u8>) -> Bytes {
+        match String::from_utf8(b) {
+            Ok(s) => Bytes::Text(s),
+            Err(e) => Bytes::Raw(e.into_bytes()),
+        }
+    }
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Bytes::Text(s) => s.as_bytes(),
+            Bytes::Raw(b) => b,
+        }
+    }
+    /// A lossy string for display.
+    pub fn lossy(&self) -> String {
+        String::from_utf8_lossy(self.as_bytes()).into_owned()
+    }
+}
+
+/// `header.json`: what was recorded, where and how.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Header {
+    /// Always "rtt-trace".
+    pub format: String,
+    /// [`FORMAT_VERSION`] of the writer.
+    pub version: u32,
+    /// Version of the rtt that recorded it.
+    pub rtt_version: String,
+    /// Absolute path of the executable that was started.
+    pub exe: Bytes,
+    /// The command line, argv[0] included.
+    pub argv: Vec<Bytes>,
+    /// The complete environment given to the program.
+    pub env: Vec<Bytes>,
+    /// The working directory.
+    pub cwd: Bytes,
+    /// CPU feature flags of the recording machine (/proc/cpuinfo).
+    pub cpu_flags: Vec<String>,
+    /// Kernel release of the recording machine.
+    pub kernel: String,
+    /// Seconds since the epoch when recording started.
+    pub started: u64,
+}
+
+/// One memory range the kernel wrote during a syscall.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemWrite {
+    /// Start address in the tracee.
+    pub addr: u64,
+    /// The bytes.
+    #[serde(with = "serde_bytes")]
+    pub data: Vec<u8>,
+}
+
+/// A file mapping, captured at record so that replay does not need the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MappedFile {
+    /// Content hash naming the copy in `files/`.
+    pub hash: String,
+    /// The file's path at record time (for display).
+    pub path: String,
+    /// Offset of the mapping in the file.
+    pub offset: u64,
+    /// Size of the file at record time.
+    pub file_size: u64,
+}
+
+/// One line of /proc/PID/maps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mapping {
+    /// Start address.
+    pub start: u64,
+    /// End address (exclusive).
+    pub end: u64,
+    /// Permissions, e.g. "r-xp".
+    pub perms: String,
+    /// Path or pseudo-name ("[stack]"), empty for anonymous memory.
+    pub name: String,
+}
+
+/// How a new task was created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CloneKind {
+    /// fork, or clone without CLONE_VM.
+    Fork,
+    /// vfork, or clone with CLONE_VFORK.
+    Vfork,
+    /// clone sharing the address space (a thread or CLONE_VM process).
+    Clone,
+}
+
+/// One entry of the event stream. Events are numbered from 0 in stream order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// A task stopped at the entry of syscall `nr`.
+    SyscallEntry {
+        /// Recorded thread id.
+        tid: i32,
+        /// Syscall number.
+        nr: i64,
+        /// Its six argument registers.
+        args: [u64; 6],
+    },
+    /// The syscall of `tid` returned.
+    SyscallExit {
+        /// Recorded thread id.
+        tid: i32,
+        /// The return value (negative errno on failure).
+        ret: i64,
+        /// Memory the kernel wrote.
+        writes: Vec<MemWrite>,
+        /// A file mapping made by this (mmap) syscall.
+        mapped: Option<MappedFile>,
+        /// 1 or 2 when this was a write to rtt's own stdout or stderr.
+        echo: Option<u8>,
+    },
+    /// A signal was delivered to `tid`.
+    Signal {
+        /// Recorded thread id.
+        tid: i32,
+        /// Signal number.
+        signo: i32,
+        /// The kernel's siginfo.
+        #[serde(with = "serde_bytes")]
+        siginfo: Vec<u8>,
+        /// Registers at delivery.
+        regs: Regs,
+        /// Raised by the instruction at `regs.rip` (a fault), so it recurs by itself.
+        sync: bool,
+    },
+    /// `rdtsc` or `rdtscp` executed by `tid`, emulated.
+    Rdtsc {
+        /// Recorded thread id.
+        tid: i32,
+        /// The counter value given to the program.
+        value: u64,
+        /// TSC_AUX for rdtscp.
+        aux: Option<u32>,
+    },
+    /// `parent`'s fork/vfork/clone created `child`.
+    NewTask {
+        /// The creating thread.
+        parent: i32,
+        /// The new thread's id.
+        child: i32,
+        /// Which kind of creation.
+        kind: CloneKind,
+        /// Where the kernel stored the child's tid in the child (CLONE_CHILD_SETTID).
+        child_tid_addr: Option<u64>,
+        /// Where the kernel stored the child's tid in the parent (CLONE_PARENT_SETTID).
+        parent_tid_addr: Option<u64>,
+    },
+    /// `tid` completed an execve.
+    Exec {
+        /// Recorded thread id.
+        tid: i32,
+        /// The new executable's path.
+        exe: String,
+        /// Content hash of the new executable.
+        exe_hash: String,
+        /// The new program's argv (for display).
+        argv: Vec<String>,
+        /// The 16 AT_RANDOM bytes the kernel gave the program.
+        at_random: [u8; 16],
+        /// The address space right after exec.
+        maps: Vec<Mapping>,
+    },
+    /// `tid` ended.
+    Exit {
+        /// Recorded thread id.
+        tid: i32,
+        /// How.
+        status: ExitStatus,
+    },
+    /// Recording stopped at a syscall rtt does not support.
+    Unsupported {
+        /// Recorded thread id.
+        tid: i32,
+        /// The syscall number.
+        nr: i64,
+    },
+    /// The recording finished normally; the first process ended with `status`.
+    End {
+        /// The status of the first process.
+        status: ExitStatus,
+    },
+}
+
+impl Event {
+    /// The thread the event belongs to, if any.
+    pub fn tid(&self) -> Option<i32> {
+        match self {
+            Event::SyscallEntry { tid, .. }
+            | Event::SyscallExit { tid, .. }
+            | Event::Signal { tid, .. }
+            | Event::Rdtsc { tid, .. }
+            | Event::Exec { tid, .. }
+            | Event::Exit { tid, .. }
+            | Event::Unsupported { tid, .. } => Some(*tid),
+            Event::NewTask { parent, .. } => Some(*parent),
+            Event::End { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Reading a trace: the header, the event stream (chunk by chunk, with look-ahead) and the
+//! captured files. A truncated tail is reported, not fatal; corruption is a clear error.
+
+use super::format::{Event, Header, FORMAT_NAME, FORMAT_VERSION};
+use super::{CHUNK_MAGIC, EVENTS_FILE, FILES_DIR, FRAME_HEADER, HEADER_FILE};
+use crate::error::{Error, Result};
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// An opened trace directory.
+#[derive(Debug)]
+pub struct TraceReader {
+    dir: PathBuf,
+    header: Header,
+}
+
+impl TraceReader {
+    /// Opens the trace in `dir` and checks its header.
+    pub fn open(dir: &Path) -> Result<TraceReader> {
+        let hpath = dir.join(HEADER_FILE);
+        if !dir.is_dir() {
+            return Err(Error::Trace(format!("{} is not a directory", dir.display())));
+        }
+        let data = std::fs::read(&hpath).map_err(|_| {
+            Error::Trace(format!("{} is not an rtt trace (no {HEADER_FILE})", dir.display()))
+        })?;
+        let value: serde_json::Value = serde_json::from_slice(&data).map_err(|e| {
+            Error::Trace(format!("{}: corrupt trace header: {e}", hpath.display()))
+        })?;
+        if value.get("format").and_then(|v| v.as_str()) != Some(FORMAT_NAME) {
+            return Err(Error::Trace(format!("{} is not an rtt trace header", hpath.display())));
+        }
+        let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+        if version != u64::from(FORMAT_VERSION) {
+            return Err(Error::Trace(format!(
+                "{}: trace format version {version}, but this rtt reads version {FORMAT_VERSION}",
+                dir.display()
+            )));
+        }
+        let header: Header = serde_json::from_value(value).map_err(|e| {
+            Error::Trace(format!("{}: corrupt trace header: {e}", hpath.display()))
+        })?;
+        Ok(TraceReader { dir: dir.to_path_buf(), header })
+    }
+
+    /// The header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The trace directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Opens the event stream from the start.
+    pub fn events(&self) -> Result<EventStream> {
+        let path = self.dir.join(EVENTS_FILE);
+        let file = File::open(&path)
+            .map_err(|e| Error::Trace(format!("{}: cannot open the event stream: {e}", path.display())))?;
+        Ok(EventStream {
+            file: BufReader::new(file),
+            pending: VecDeque::new(),
+            next_index: 0,
+            chunk: 0,
+            offset: 0,
+            eof: false,
+            truncated: false,
+        })
+    }
+
+    /// Path of the captured file with content hash `hash`.
+    pub fn file_path(&self, hash: &str) -> PathBuf {
+        self.dir.join(FILES_DIR).join(hash)
+    }
+
+    /// Reads the captured file with content hash `hash`.
+    pub fn read_file(&self, hash: &str) -> Result<Vec<u8>> {
+        let p = self.file_path(hash);
+        std::fs::read(&p).map_err(|e| {
+            Error::Trace(format!("trace is missing captured file {}: {e}", p.display()))
+        })
+    }
+}
+
+/// The events of a trace, in order, with look-ahead.
+pub struct EventStream {
+    file: BufReader<File>,
+    pending: VecDeque<Event>,
+    next_index: u64,
+    chunk: u64,
+    offset: u64,
+    eof: bool,
+    truncated: bool,
+}
+
+impl EventStream {
+    /// The number the next event returned by [`EventStream::next`] has.
+    pub fn next_index(&self) -> u64 {
+        self.next_index
+    }
+
+    /// Whether the stream ended in a partly written chunk (the recorder was killed).
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// The next event, or None at the end of the stream.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Result<Option<Event>> {
+        if self.pending.is_empty() {
+            self.load_chunk()?;
+        }
+        let ev = self.pending.pop_front();
+        if ev.is_some() {
+            self.next_index += 1;
+        }
+        Ok(ev)
+    }
+
+    /// The first event among the next `limit` for which `pred` holds, without consuming
+    /// anything.
+    pub fn find_ahead(&mut self, limit: usize, mut pred: impl FnMut(&Event) -> bool) -> Result<Option<Event>> {
+        let mut i = 0;
+        loop {
+            while i < self.pending.len() {
+                if i >= limit {
+                    return Ok(None);
+                }
+                if pred(&self.pending[i]) {
+                    return Ok(Some(self.pending[i].clone()));
+                }
+                i += 1;
+            }
+            if self.eof || !self.load_chunk()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Reads one more chunk into `pending`; false at the end.
+    fn load_chunk(&mut self) -> Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        let mut head = [0u8; FRAME_HEADER];
+        match read_full(&mut self.file, &mut head) {
+            Ok(0) => {
+                self.eof = true;
+                return Ok(false);
+            }
+            Ok(n) if n < FRAME_HEADER => {
+                self.eof = true;
+                self.truncated = true;
+                return Ok(false);
+            }
+            Ok(_) => {}
+            Err(e) => return Err(Error::Trace(format!("reading the event stream: {e}"))),
+        }
+        if &head[0..4] != CHUNK_MAGIC {
+            return Err(Error::Trace(format!(
+                "corrupt trace: chunk {} at byte {} has a bad magic number",
+                self.chunk, self.offset
+            )));
+        }
+        let word = |i: usize| u32::from_le_bytes([head[i], head[i + 1], head[i + 2], head[i + 3]]);
+        let (raw_len, comp_len, crc) = (word(4) as usize, word(8) as usize, word(12));
+        if raw_len > (1 << 31) || comp_len > (1 << 31) {
+            return Err(Error::Trace(format!("corrupt trace: chunk {} has an impossible size", self.chunk)));
+        }
+        let mut comp = vec![0u8; comp_len];
+        let n = read_full(&mut self.file, &mut comp)
+            .map_err(|e| Error::Trace(format!("reading the event stream: {e}")))?;
+        if n < comp_len {
+            self.eof = true;
+            self.truncated = true;
+            return Ok(false);
+        }
+        if crc32fast::hash(&comp) != crc {
+            return Err(Error::Trace(format!(
+                "corrupt trace: chunk {} at byte {} fails its checksum",
+                self.chunk, self.offset
+            )));
+        }
+        let raw = lz4_flex::block::decompress(&comp, raw_len).map_err(|e| {
+            Error::Trace(format!("corrupt trace: chunk {} does not decompress: {e}", self.chunk))
+        })?;
+        let mut rest: &[u8] = &raw;
+        while !rest.is_empty() {
+            let (ev, tail) = postcard::take_from_bytes::<Event>(rest).map_err(|e| {
+                Error::Trace(format!("corrupt trace: undecodable event in chunk {}: {e}", self.chunk))
+            })?;
+            self.pending.push_back(ev);
+            rest = tail;
+        }
+        self.chunk += 1;
+        self.offset += (FRAME_HEADER + comp_len) as u64;
+        Ok(true)
+    }
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut done = 0;
+    while done < buf.len() {
+        match r.read(&mut buf[done..]) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
+}

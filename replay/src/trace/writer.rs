@@ -1,0 +1,190 @@
+//! Writing a trace: header first, then events in compressed chunks flushed as they fill and
+//! at least once a second, so that a recorder killed with SIGKILL leaves a replayable prefix.
+
+use super::format::{Event, Header};
+use super::{CHUNK_MAGIC, EVENTS_FILE, FILES_DIR, HEADER_FILE};
+use crate::error::{Error, Result};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Uncompressed size at which a chunk is flushed.
+const CHUNK_BYTES: usize = 1 << 20;
+
+struct Stream {
+    buf: Vec<u8>,
+    file: File,
+    error: Option<String>,
+    closed: bool,
+}
+
+impl Stream {
+    fn flush(&mut self) {
+        if self.buf.is_empty() || self.error.is_some() {
+            return;
+        }
+        let comp = lz4_flex::block::compress(&self.buf);
+        let mut frame = Vec::with_capacity(comp.len() + super::FRAME_HEADER);
+        frame.extend_from_slice(CHUNK_MAGIC);
+        frame.extend_from_slice(&(self.buf.len() as u32).to_le_bytes());
+        frame.extend_from_slice(&(comp.len() as u32).to_le_bytes());
+        frame.extend_from_slice(&crc32fast::hash(&comp).to_le_bytes());
+        frame.extend_from_slice(&comp);
+        // One write per frame: a reader sees whole frames or a detectable truncated tail.
+        if let Err(e) = self.file.write_all(&frame) {
+            self.error = Some(format!("writing the trace's event stream: {e}"));
+        }
+        self.buf.clear();
+    }
+}
+
+/// Writes one trace directory.
+pub struct TraceWriter {
+    dir: PathBuf,
+    stream: Arc<(Mutex<Stream>, Condvar)>,
+    flusher: Option<JoinHandle<()>>,
+    events: u64,
+}
+
+fn lock(s: &Mutex<Stream>) -> std::sync::MutexGuard<'_, Stream> {
+    s.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl TraceWriter {
+    /// Creates trace directory `dir` (mode 0700; it must not exist or be empty) and writes
+    /// its header.
+    pub fn create(dir: &Path, header: &Header) -> Result<TraceWriter> {
+        if dir.exists() {
+            let empty = std::fs::read_dir(dir)
+                .map_err(|e| Error::io(format!("{}", dir.display()), e))?
+                .next()
+                .is_none();
+            if !empty {
+                return Err(Error::Trace(format!(
+                    "{} already exists and is not empty",
+                    dir.display()
+                )));
+            }
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| Error::io(format!("chmod {}", dir.display()), e))?;
+        } else {
+            std::fs::DirBuilder::new()
+                .mode(0o700)
+                .recursive(true)
+                .create(dir)
+                .map_err(|e| Error::io(format!("create {}", dir.display()), e))?;
+        }
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(dir.join(FILES_DIR))
+            .map_err(|e| Error::io("create the trace's files directory", e))?;
+        let json = serde_json::to_vec_pretty(header)
+            .map_err(|e| Error::Trace(format!("cannot encode the trace header: {e}")))?;
+        write_atomic(&dir.join(HEADER_FILE), &json)?;
+        let file = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .mode(0o600)
+            .open(dir.join(EVENTS_FILE))
+            .map_err(|e| Error::io("create the trace's event stream", e))?;
+        let stream = Arc::new((
+            Mutex::new(Stream { buf: Vec::with_capacity(CHUNK_BYTES), file, error: None, closed: false }),
+            Condvar::new(),
+        ));
+        let bg = Arc::clone(&stream);
+        let flusher = std::thread::Builder::new()
+            .name("rtt-flush".into())
+            .spawn(move || {
+                let (m, cv) = &*bg;
+                let mut s = lock(m);
+                while !s.closed {
+                    s = cv.wait_timeout(s, Duration::from_millis(500)).map(|r| r.0).unwrap_or_else(|p| p.into_inner().0);
+                    s.flush();
+                }
+            })
+            .map_err(|e| Error::io("start the trace flusher", e))?;
+        Ok(TraceWriter { dir: dir.to_path_buf(), stream, flusher: Some(flusher), events: 0 })
+    }
+
+    /// The trace directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Number of events appended so far (the next event's number).
+    pub fn event_count(&self) -> u64 {
+        self.events
+    }
+
+    /// Appends one event.
+    pub fn append(&mut self, ev: &Event) -> Result<()> {
+        let mut s = lock(&self.stream.0);
+        if let Some(e) = &s.error {
+            return Err(Error::Trace(e.clone()));
+        }
+        postcard::to_io(ev, &mut s.buf)
+            .map_err(|e| Error::Trace(format!("cannot encode event {}: {e}", self.events)))?;
+        self.events += 1;
+        if s.buf.len() >= CHUNK_BYTES {
+            s.flush();
+        }
+        Ok(())
+    }
+
+    /// Copies the file open as `src` into `files/HASH` unless already there; returns
+    /// (hash, size).
+    pub fn store_file(&mut self, src: &Path) -> Result<(String, u64)> {
+        let data = std::fs::read(src).map_err(|e| Error::io(format!("read {}", src.display()), e))?;
+        let hash = blake3::hash(&data).to_hex().to_string();
+        let dest = self.dir.join(FILES_DIR).join(&hash);
+        if !dest.exists() {
+            write_atomic(&dest, &data)?;
+        }
+        Ok((hash, data.len() as u64))
+    }
+
+    /// Flushes everything and closes the stream.
+    pub fn finish(mut self) -> Result<()> {
+        self.close()
+    }
+
+    fn close(&mut self) -> Result<()> {
+        {
+            let mut s = lock(&self.stream.0);
+            s.flush();
+            s.closed = true;
+            self.stream.1.notify_all();
+        }
+        if let Some(h) = self.flusher.take() {
+            let _ = h.join();
+        }
+        let s = lock(&self.stream.0);
+        match &s.error {
+            Some(e) => Err(Error::Trace(e.clone())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TraceWriter {
+    fn drop(&mut self) {
+        let _ = self.close();
+    }
+}
+
+fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(|e| Error::io(format!("create {}", tmp.display()), e))?;
+    f.write_all(data).map_err(|e| Error::io(format!("write {}", tmp.display()), e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(format!("rename {}", tmp.display()), e))
+}

@@ -1,0 +1,55 @@
+//! The command line, declared with clap.
+
+use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// rtt: a record/replay time-travel debugger for Linux x86-64 that needs no hardware
+/// performance counters.
+#[derive(Debug, Parser)]
+#[command(name = "rtt", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run PROG under rtt and write a trace of the run.
+    Record {
+        /// Trace directory to create (must not exist or be empty). Default:
+        /// $RTT_TRACE_DIR or ~/.local/share/rtt, as PROG-N.
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Run rtt and the program on this CPU (default: one chosen by rtt).
+        #[arg(long, value_name = "N")]
+        cpu: Option<usize>,
+        /// The program and its arguments.
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "PROG [ARGS]...")]
+        command: Vec<OsString>,
+    },
+    /// Replay a trace.
+    Replay {
+        /// Replay to the end without a debugger, writing the program's output again.
+        #[arg(long)]
+        autopilot: bool,
+        /// Run rtt and the replayed program on this CPU (default: one chosen by rtt).
+        #[arg(long, value_name = "N")]
+        cpu: Option<usize>,
+        /// Trace directory (default: the latest trace).
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Print the events of a trace, one per line.
+    Dump {
+        /// Trace directory (default: the latest trace).
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// List the processes in a trace: pid, parent, exit status, command.
+    Ps {
+        /// Trace directory (default: the latest trace).
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}

@@ -1,0 +1,31 @@
+//! One module per subcommand; this one dispatches and maps errors to exit codes.
+
+mod dump;
+mod ps;
+mod record;
+mod replay;
+
+use crate::cli::{Cli, Command};
+use anyhow::Result;
+
+/// Runs the parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Record { output, cpu, command } => record::run(output, cpu, command),
+        Command::Replay { autopilot, cpu, dir } => replay::run(autopilot, cpu, dir),
+        Command::Dump { dir } => dump::run(dir),
+        Command::Ps { dir } => ps::run(dir),
+    }
+}
+
+/// The exit code for an error that ended rtt.
+pub fn exit_code_for(e: &anyhow::Error) -> i32 {
+    match e.downcast_ref::<record::ProgramError>() {
+        Some(record::ProgramError::NotFound(_)) => 127,
+        Some(record::ProgramError::NotExecutable(_)) => 126,
+        None => match e.downcast_ref::<rtt_replay::Error>() {
+            Some(rtt_replay::Error::Interrupted) => 130,
+            _ => 1,
+        },
+    }
+}

@@ -1,0 +1,28 @@
+//! `rtt replay`: replay a trace.
+
+use crate::tracedir;
+use anyhow::{bail, Result};
+use rtt_replay::replay::{replay, ReplayEnd, ReplayOptions};
+use std::path::PathBuf;
+
+pub fn run(autopilot: bool, cpu: Option<usize>, dir: Option<PathBuf>) -> Result<i32> {
+    if !autopilot {
+        bail!("the interactive replay (debugger) is not available yet; use `rtt replay --autopilot`");
+    }
+    let trace_dir = tracedir::resolve(dir)?;
+    let outcome = replay(&ReplayOptions { trace_dir, cpu, echo: true })?;
+    match outcome.end {
+        ReplayEnd::Complete => Ok(outcome.status.map(|s| s.shell_code()).unwrap_or(0)),
+        ReplayEnd::Truncated => {
+            eprintln!(
+                "rtt: the trace is incomplete (the recorder did not finish); replayed all {} events it holds",
+                outcome.events
+            );
+            Ok(1)
+        }
+        ReplayEnd::Unsupported { name, event } => {
+            eprintln!("rtt: the recording stopped at unsupported syscall {name} at event {event}; replayed up to there");
+            Ok(1)
+        }
+    }
+}
