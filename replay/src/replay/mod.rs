@@ -112,6 +112,8 @@ pub(crate) struct Replayer {
     echo: bool,
     /// Number of the event being replayed.
     index: u64,
+    /// Trace each event on stderr (RTT_DEBUG_REPLAY=1).
+    debug: bool,
 }
 
 fn cstring(b: &[u8]) -> Result<CString> {
@@ -148,6 +150,7 @@ pub fn replay(opts: &ReplayOptions) -> Result<ReplayOutcome> {
         exe_hashes: HashMap::new(),
         echo: opts.echo,
         index: 0,
+        debug: std::env::var_os("RTT_DEBUG_REPLAY").is_some(),
     };
     let result = r.start(first, pid).and_then(|()| r.run());
     r.kill_all();
@@ -167,7 +170,11 @@ impl Replayer {
                 return Err(Error::Interrupted);
             }
             self.index = self.events.next_index();
-            let Some(ev) = self.events.next()? else {
+            let ev = self.events.next()?;
+            if self.debug {
+                eprintln!("rtt-debug: replaying event {}: {:?}", self.index, ev.as_ref().map(|e| format!("{e:?}").chars().take(200).collect::<String>()));
+            }
+            let Some(ev) = ev else {
                 let end = ReplayEnd::Truncated;
                 return Ok(ReplayOutcome { status: None, events: self.index, end });
             };
@@ -222,6 +229,10 @@ impl Replayer {
         loop {
             let Some((_, status)) = sys::waitpid(pid, false)? else { continue };
             let stop = decode(status);
+            if self.debug {
+                let rip = sys::getregs(pid).map(|r| r.rip()).unwrap_or(0);
+                eprintln!("rtt-debug:   pid {pid} stop {stop:?} at {rip:#x}");
+            }
             if let Stop::Signal(sig) = stop {
                 if Some(sig) != expect_signal {
                     let synchronous = match sys::getsiginfo(pid) {

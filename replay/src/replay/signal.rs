@@ -85,16 +85,23 @@ impl Replayer {
             let mut regs = sys::getregs(pid)?;
             if stop != Stop::Signal(libc::SIGTRAP) || regs.rip() != addr.0 + 1 {
                 return Err(self.diverged(format!(
-                    "looking for the recorded signal point at {addr} in thread {tid}, it stopped: {stop:?} at {:#x}",
-                    regs.rip()
+                    "looking for the recorded signal point at {addr} in thread {tid}, it stopped: {stop:?} at {:#x} ({})",
+                    regs.rip(),
+                    crate::syscalls::name(regs.orig_rax() as i64)
                 )));
             }
             regs.set_rip(addr.0);
-            sys::setregs(pid, &regs)?;
+            // A breakpoint stop has no syscall context (orig_rax -1); a delivery stop right
+            // after a syscall or another delivery keeps it. Compare the rest, then take the
+            // recorded value so that syscall-restart handling sees what it saw at record.
+            regs.set_orig_rax(target.orig_rax());
             if regs.same_state(target) {
+                sys::setregs(pid, target)?;
                 self.task(tid)?.at = At::Trap;
                 return Ok(());
             }
+            regs.set_orig_rax(u64::MAX);
+            sys::setregs(pid, &regs)?;
             // Not this visit: step over the instruction and look again.
             sys::resume(Resume::Step, pid, 0)?;
             self.task(tid)?.stopped = false;

@@ -241,6 +241,17 @@ fn legacy_ioctl_out(req: u32) -> Option<usize> {
         0x5429 => 4,  // TIOCGSID
         0x5460 => 8,  // FIOQSIZE: loff_t
         0x0002 => 4,  // FIGETBSZ
+        0x1260 => 8,  // BLKGETSIZE: unsigned long
+        0x1268 => 4,  // BLKSSZGET
+        0x125E => 4,  // BLKROGET
+        0x8905 => 4,  // SIOCATMARK
+        0x8906 => 16, // SIOCGSTAMP: struct timeval
+        0x8907 => 16, // SIOCGSTAMPNS: struct timespec
+        // SIOCGIFNAME, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFDSTADDR, SIOCGIFBRDADDR,
+        // SIOCGIFNETMASK, SIOCGIFMETRIC, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX,
+        // SIOCGIFTXQLEN: struct ifreq
+        0x8910 | 0x8913 | 0x8915 | 0x8917 | 0x8919 | 0x891B | 0x891D | 0x8921 | 0x8927
+        | 0x8933 | 0x8942 => 40,
         0x5402..=0x5404 // TCSETS, TCSETSW, TCSETSF
         | 0x5406..=0x5408 // TCSETA, TCSETAW, TCSETAF
         | 0x5409 // TCSBRK
@@ -267,6 +278,8 @@ fn legacy_ioctl_out(req: u32) -> Option<usize> {
         | 0x5451 // FIOCLEX
         | 0x5452 // FIOASYNC
         | 0x5457 // TIOCSLCKTRMIOS
+        | 0x5441 // TIOCGPTPEER (returns a descriptor)
+        | 0x1261 // BLKFLSBUF
         | 0x4004_5431 // TIOCSPTLCK (_IOW, listed for clarity)
         => 0,
         _ => return None,
@@ -628,7 +641,8 @@ mod tests {
         assert!(ioctl_is_known(0x5421));
         assert!(ioctl_is_known(0x8004_5430));
         assert!(ioctl_is_known(0x4004_5431));
-        assert!(!ioctl_is_known(0x8912)); // SIOCGIFCONF: legacy, not listed
+        assert!(!ioctl_is_known(0x8912)); // SIOCGIFCONF: legacy, nested pointer, not listed
+        assert_eq!(at(0x8933), vec![(0x8000, 40)]); // SIOCGIFINDEX
         assert!(!ioctl_is_known(0x1234));
     }
 
