@@ -128,7 +128,12 @@ pub fn replay(opts: &ReplayOptions) -> Result<ReplayOutcome> {
     let first = events
         .find_ahead(1, |_| true)?
         .and_then(|e| e.tid())
-        .ok_or_else(|| Error::Trace(format!("{}: the trace holds no events", opts.trace_dir.display())))?;
+        .ok_or_else(|| {
+            Error::Trace(format!(
+                "{}: the trace is incomplete and holds no events (the recorder stopped before its first flush)",
+                opts.trace_dir.display()
+            ))
+        })?;
     crate::cpu::pin(opts.cpu)?;
     sys::catch_interrupts();
     let h = trace.header();
@@ -257,10 +262,22 @@ impl Replayer {
     fn exit(&mut self, tid: i32, status: ExitStatus) -> Result<()> {
         let t = self.task(tid)?;
         let pid = t.pid;
+        if status == ExitStatus::Signal(libc::SIGKILL) {
+            // SIGKILL is never seen by a tracer before it kills: from outside or from the
+            // program itself (an emulated kill), it ended the task wherever it was.
+            sys::kill_hard(pid);
+            loop {
+                match self.wait_for(tid, None)? {
+                    Stop::Killed(libc::SIGKILL) => break,
+                    Stop::Exited(_) | Stop::Killed(_) => return Err(self.diverged(format!("thread {tid} ended before rtt killed it"))),
+                    _ => continue,
+                }
+            }
+            self.tasks.remove(&tid);
+            return Ok(());
+        }
         if t.stopped {
-            if status == ExitStatus::Signal(libc::SIGKILL) && t.pending_sig == 0 {
-                sys::kill_hard(pid);
-            } else {
+            {
                 let sig = std::mem::take(&mut t.pending_sig);
                 sys::resume(Resume::Syscall, pid, sig)?;
             }
