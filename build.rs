@@ -15,8 +15,12 @@ fn main() {
     names.sort();
     let mut out = String::new();
     for n in &names {
-        let _ = writeln!(out, "#[test]\nfn {n}() {{\n    common::record_replay_testprog({n:?});\n}}\n");
+        let _ = writeln!(
+            out,
+            "#[test]\nfn {n}() {{\n    common::record_replay_testprog({n:?});\n}}\n"
+        );
     }
-    let dest = std::path::Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("testprogs.rs");
+    let dest =
+        std::path::Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("testprogs.rs");
     std::fs::write(dest, out).expect("write generated tests");
 }

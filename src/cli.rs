@@ -25,7 +25,12 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         cpu: Option<usize>,
         /// The program and its arguments.
-        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "PROG [ARGS]...")]
+        #[arg(
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "PROG [ARGS]..."
+        )]
         command: Vec<OsString>,
     },
     /// Replay a trace.

@@ -11,7 +11,9 @@ pub fn base_dir() -> Result<PathBuf> {
     if let Some(d) = std::env::var_os("RTT_TRACE_DIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(d));
     }
-    let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).context("HOME is not set; use -o DIR or RTT_TRACE_DIR")?;
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .context("HOME is not set; use -o DIR or RTT_TRACE_DIR")?;
     Ok(PathBuf::from(home).join(".local/share/rtt"))
 }
 
@@ -19,7 +21,10 @@ pub fn base_dir() -> Result<PathBuf> {
 pub fn new_default(prog: &Path) -> Result<PathBuf> {
     let base = base_dir()?;
     std::fs::create_dir_all(&base).with_context(|| format!("cannot create {}", base.display()))?;
-    let stem = prog.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "trace".into());
+    let stem = prog
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "trace".into());
     for n in 0.. {
         let cand = base.join(format!("{stem}-{n}"));
         if !cand.exists() && std::fs::symlink_metadata(&cand).is_err() {
@@ -37,7 +42,8 @@ pub fn set_latest(dir: &Path) -> Result<()> {
     let tmp = base.join(format!(".{LATEST}.{}", std::process::id()));
     let target = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     let _ = std::fs::remove_file(&tmp);
-    std::os::unix::fs::symlink(&target, &tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    std::os::unix::fs::symlink(&target, &tmp)
+        .with_context(|| format!("cannot create {}", tmp.display()))?;
     std::fs::rename(&tmp, &link).with_context(|| format!("cannot update {}", link.display()))?;
     Ok(())
 }

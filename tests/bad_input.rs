@@ -39,7 +39,10 @@ fn non_executable_program() {
 
 #[test]
 fn unknown_flag() {
-    let o = rtt().args(["record", "--bogus-flag", "true"]).output().unwrap();
+    let o = rtt()
+        .args(["record", "--bogus-flag", "true"])
+        .output()
+        .unwrap();
     assert_clean_error(&o, "--bogus-flag");
     let o = rtt().args(["frobnicate"]).output().unwrap();
     assert_clean_error(&o, "frobnicate");
@@ -67,7 +70,10 @@ fn dir_that_is_not_a_trace() {
         let o = c.arg(&d).output().unwrap();
         assert_clean_error(&o, "not an rtt trace");
     }
-    let o = rtt().args(["replay", "--autopilot", "/no/such/dir"]).output().unwrap();
+    let o = rtt()
+        .args(["replay", "--autopilot", "/no/such/dir"])
+        .output()
+        .unwrap();
     assert_clean_error(&o, "not a directory");
 }
 
@@ -100,21 +106,31 @@ fn corrupt_trace_is_reported() {
 fn newer_format_version_is_refused() {
     let t = recorded_trace("version", "true");
     let h = std::fs::read_to_string(t.join("header.json")).unwrap();
-    std::fs::write(t.join("header.json"), h.replace("\"version\": 1", "\"version\": 99")).unwrap();
+    std::fs::write(
+        t.join("header.json"),
+        h.replace("\"version\": 1", "\"version\": 99"),
+    )
+    .unwrap();
     let o = replay(&t);
     assert_clean_error(&o, "format version 99");
 }
 
 #[test]
 fn truncated_trace_replays_its_prefix() {
-    let t = recorded_trace("truncated", "i=0; while [ $i -lt 30000 ]; do echo line $i; i=$((i+1)); done");
+    let t = recorded_trace(
+        "truncated",
+        "i=0; while [ $i -lt 30000 ]; do echo line $i; i=$((i+1)); done",
+    );
     let events = t.join("events");
     let data = std::fs::read(&events).unwrap();
     std::fs::write(&events, &data[..data.len() - 7]).unwrap();
     let o = replay(&t);
     assert_clean_error(&o, "incomplete");
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.starts_with("line 0\nline 1\n"), "the complete chunks replay");
+    assert!(
+        out.starts_with("line 0\nline 1\n"),
+        "the complete chunks replay"
+    );
     std::fs::write(&events, &data[..10]).unwrap();
     let o = replay(&t);
     assert_clean_error(&o, "incomplete");
@@ -129,7 +145,8 @@ fn killed_recorder_leaves_replayable_prefix() {
     let t = fresh_trace_dir("killed");
     // Far more than one chunk of events, so at least one chunk is flushed by size, then a
     // line that tells the test to kill, then a read that blocks forever.
-    let script = "i=0; while [ $i -lt 40000 ]; do echo line $i; i=$((i+1)); done; echo READY; read x";
+    let script =
+        "i=0; while [ $i -lt 40000 ]; do echo line $i; i=$((i+1)); done; echo READY; read x";
     let mut child = rtt()
         .arg("record")
         .arg("-o")
@@ -157,7 +174,11 @@ fn killed_recorder_leaves_replayable_prefix() {
     let out = String::from_utf8_lossy(&o.stdout);
     let replayed: Vec<&str> = out.lines().collect();
     assert!(!replayed.is_empty(), "nothing was flushed");
-    assert_eq!(&recorded[..replayed.len()], &replayed[..], "replayed output is not a prefix");
+    assert_eq!(
+        &recorded[..replayed.len()],
+        &replayed[..],
+        "replayed output is not a prefix"
+    );
 }
 
 /// A tracee killed from outside: the recording ends with its death, and replays it.
@@ -184,7 +205,11 @@ fn tracee_killed_from_outside() {
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(137));
     let o = replay(&t);
@@ -208,7 +233,12 @@ fn dump_shows_events() {
     let t = recorded_trace("dump", "echo hi");
     let o = rtt().arg("dump").arg(&t).output().unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("exec /usr/bin/dash") || out.contains("exec /bin/dash") || out.contains("exec "), "{out}");
+    assert!(
+        out.contains("exec /usr/bin/dash")
+            || out.contains("exec /bin/dash")
+            || out.contains("exec "),
+        "{out}"
+    );
     assert!(out.contains("enter write("), "{out}");
     assert!(out.contains("end: first process exit 0"), "{out}");
 }
@@ -217,17 +247,32 @@ fn dump_shows_events() {
 fn default_trace_location_and_latest() {
     let base = work_dir().join(format!("default-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
-    let o = rtt().env("RTT_TRACE_DIR", &base).args(["record", "echo", "x"]).output().unwrap();
+    let o = rtt()
+        .env("RTT_TRACE_DIR", &base)
+        .args(["record", "echo", "x"])
+        .output()
+        .unwrap();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(base.join("echo-0").is_dir());
     assert!(stderr(&o).contains("echo-0"));
-    let o = rtt().env("RTT_TRACE_DIR", &base).args(["record", "echo", "y"]).output().unwrap();
+    let o = rtt()
+        .env("RTT_TRACE_DIR", &base)
+        .args(["record", "echo", "y"])
+        .output()
+        .unwrap();
     assert_eq!(code(&o), 0);
     assert!(base.join("echo-1").is_dir());
-    let o = rtt().env("RTT_TRACE_DIR", &base).args(["replay", "--autopilot"]).output().unwrap();
+    let o = rtt()
+        .env("RTT_TRACE_DIR", &base)
+        .args(["replay", "--autopilot"])
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8_lossy(&o.stdout), "y\n");
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(base.join("echo-1")).unwrap().permissions().mode();
+    let mode = std::fs::metadata(base.join("echo-1"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o700);
     let _ = std::fs::remove_dir_all(&base);
 }

@@ -11,7 +11,15 @@ fn ls_la() {
 
 #[test]
 fn shell_pipeline() {
-    record_replay("sh_pipeline", &["sh", "-c", "echo hello world | tr a-z A-Z | sort; ls /etc | wc -l; echo $$"], 0);
+    record_replay(
+        "sh_pipeline",
+        &[
+            "sh",
+            "-c",
+            "echo hello world | tr a-z A-Z | sort; ls /etc | wc -l; echo $$",
+        ],
+        0,
+    );
 }
 
 #[test]
@@ -30,7 +38,11 @@ fn python_random_time_pid() {
 
 #[test]
 fn perl_random_time_pid() {
-    record_replay("perl", &["perl", "-e", "print rand(), ' ', time, ' ', $$, qq{\\n}"], 0);
+    record_replay(
+        "perl",
+        &["perl", "-e", "print rand(), ' ', time, ' ', $$, qq{\\n}"],
+        0,
+    );
 }
 
 #[test]
@@ -44,7 +56,10 @@ fn gcc_compile_and_run() {
     std::fs::create_dir_all(&dir).unwrap();
     let src = dir.join("hello.c");
     std::fs::write(&src, "#include <stdio.h>\n#include <time.h>\nint main(){printf(\"compiled %ld\\n\",(long)time(0));return 0;}\n").unwrap();
-    let script = format!("gcc -O1 -o {0}/hello {0}/hello.c && {0}/hello", dir.display());
+    let script = format!(
+        "gcc -O1 -o {0}/hello {0}/hello.c && {0}/hello",
+        dir.display()
+    );
     record_replay("gcc", &["sh", "-c", &script], 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -53,7 +68,11 @@ fn gcc_compile_and_run() {
 fn make_builds_targets() {
     let dir = work_dir().join(format!("make-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("Makefile"), "all: a b\na:\n\t@echo building a\nb: a\n\t@echo building b at $$(date +%s%N)\n").unwrap();
+    std::fs::write(
+        dir.join("Makefile"),
+        "all: a b\na:\n\t@echo building a\nb: a\n\t@echo building b at $$(date +%s%N)\n",
+    )
+    .unwrap();
     record_replay("make", &["make", "-s", "-C", dir.to_str().unwrap()], 0);
     let _ = std::fs::remove_dir_all(&dir);
 }

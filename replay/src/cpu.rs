@@ -18,9 +18,34 @@ pub fn features() -> Vec<String> {
 /// recording machine had them (instruction-set extensions; not kernel or VM details).
 fn user_visible(flag: &str) -> bool {
     const PREFIXES: &[&str] = &[
-        "sse", "ssse3", "avx", "fma", "bmi", "adx", "aes", "pclmul", "sha", "vaes", "vpclmul",
-        "gfni", "popcnt", "lzcnt", "abm", "movbe", "f16c", "rdrand", "rdseed", "xsave", "erms",
-        "fsrm", "rdpid", "cx16", "amx", "vnni", "movdir", "serialize",
+        "sse",
+        "ssse3",
+        "avx",
+        "fma",
+        "bmi",
+        "adx",
+        "aes",
+        "pclmul",
+        "sha",
+        "vaes",
+        "vpclmul",
+        "gfni",
+        "popcnt",
+        "lzcnt",
+        "abm",
+        "movbe",
+        "f16c",
+        "rdrand",
+        "rdseed",
+        "xsave",
+        "erms",
+        "fsrm",
+        "rdpid",
+        "cx16",
+        "amx",
+        "vnni",
+        "movdir",
+        "serialize",
     ];
     PREFIXES.iter().any(|p| flag.starts_with(p))
 }
@@ -54,19 +79,27 @@ pub fn kernel_release() -> String {
 /// if given, else one chosen from the allowed set by process id, which spreads concurrent
 /// rtt runs over the machine. Returns the CPU chosen.
 pub fn pin(cpu: Option<usize>) -> Result<usize> {
-    let allowed = sched_getaffinity(Pid::from_raw(0)).map_err(|e| Error::sys("sched_getaffinity", e))?;
-    let cpus: Vec<usize> = (0..CpuSet::count()).filter(|&c| allowed.is_set(c).unwrap_or(false)).collect();
+    let allowed =
+        sched_getaffinity(Pid::from_raw(0)).map_err(|e| Error::sys("sched_getaffinity", e))?;
+    let cpus: Vec<usize> = (0..CpuSet::count())
+        .filter(|&c| allowed.is_set(c).unwrap_or(false))
+        .collect();
     let chosen = match cpu {
         Some(c) => {
             if !cpus.contains(&c) {
                 return Err(Error::Spawn(format!(
                     "CPU {c} is not available (allowed: {})",
-                    cpus.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
+                    cpus.iter()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
                 )));
             }
             c
         }
-        None => *cpus.get(std::process::id() as usize % cpus.len().max(1)).unwrap_or(&0),
+        None => *cpus
+            .get(std::process::id() as usize % cpus.len().max(1))
+            .unwrap_or(&0),
     };
     let mut set = CpuSet::new();
     set.set(chosen).map_err(|e| Error::sys("cpu set", e))?;

@@ -51,11 +51,17 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     /// Wraps an I/O error with what rtt was doing.
     pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io { what: what.into(), source }
+        Error::Io {
+            what: what.into(),
+            source,
+        }
     }
     /// Wraps an errno with what rtt was doing.
     pub fn sys(what: impl Into<String>, errno: nix::errno::Errno) -> Self {
-        Error::Sys { what: what.into(), errno }
+        Error::Sys {
+            what: what.into(),
+            errno,
+        }
     }
 }
 

@@ -32,7 +32,10 @@ impl Memory {
     pub fn read(&self, addr: RemoteAddr, len: usize) -> Result<Vec<u8>> {
         let mut buf = vec![0u8; len];
         self.file.read_exact_at(&mut buf, addr.0).map_err(|e| {
-            Error::io(format!("read {len} bytes at {addr} in process {}", self.pid), e)
+            Error::io(
+                format!("read {len} bytes at {addr} in process {}", self.pid),
+                e,
+            )
         })?;
         Ok(buf)
     }
@@ -72,7 +75,11 @@ impl Memory {
     pub fn write(&self, addr: RemoteAddr, data: &[u8]) -> Result<()> {
         self.file.write_all_at(data, addr.0).map_err(|e| {
             Error::io(
-                format!("write {} bytes at {addr} in process {}", data.len(), self.pid),
+                format!(
+                    "write {} bytes at {addr} in process {}",
+                    data.len(),
+                    self.pid
+                ),
                 e,
             )
         })

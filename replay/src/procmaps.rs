@@ -33,7 +33,8 @@ mod tests {
 
     #[test]
     fn parses_a_line() {
-        let m = parse_line("555555554000-555555556000 r--p 00000000 fe:01 123  /usr/bin/true").unwrap();
+        let m =
+            parse_line("555555554000-555555556000 r--p 00000000 fe:01 123  /usr/bin/true").unwrap();
         assert_eq!(m.start, 0x555555554000);
         assert_eq!(m.end, 0x555555556000);
         assert_eq!(m.perms, "r--p");

@@ -8,9 +8,9 @@ pub const NREGS: usize = 27;
 
 /// Names of the words of `struct user_regs_struct`, in order.
 pub const NAMES: [&str; NREGS] = [
-    "r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx", "rdx",
-    "rsi", "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base", "gs_base", "ds",
-    "es", "fs", "gs",
+    "r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx", "rdx", "rsi",
+    "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es", "fs",
+    "gs",
 ];
 
 /// The general registers of one thread.
@@ -50,7 +50,14 @@ impl Regs {
 
     /// The six syscall arguments (rdi, rsi, rdx, r10, r8, r9).
     pub fn syscall_args(&self) -> [u64; 6] {
-        [self.rdi(), self.rsi(), self.rdx(), self.r10(), self.r8(), self.r9()]
+        [
+            self.rdi(),
+            self.rsi(),
+            self.rdx(),
+            self.r10(),
+            self.r8(),
+            self.r9(),
+        ]
     }
 
     /// Replaces the six syscall arguments.

@@ -19,15 +19,21 @@ pub const SI_KERNEL: i32 = 0x80;
 
 /// The signal number and `si_code` of a raw siginfo.
 pub fn siginfo_code(info: &[u8]) -> (i32, i32) {
-    let word = |i: usize| info.get(i..i + 4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]])).unwrap_or(0);
+    let word = |i: usize| {
+        info.get(i..i + 4)
+            .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .unwrap_or(0)
+    };
     (word(0), word(8))
 }
 
 /// Whether a signal was raised by the instruction the thread is executing (a fault, a
 /// trap) and so recurs by itself at replay.
 pub fn is_synchronous(signo: i32, si_code: i32) -> bool {
-    matches!(signo, libc::SIGSEGV | libc::SIGBUS | libc::SIGFPE | libc::SIGILL | libc::SIGTRAP)
-        && si_code > 0
+    matches!(
+        signo,
+        libc::SIGSEGV | libc::SIGBUS | libc::SIGFPE | libc::SIGILL | libc::SIGTRAP
+    ) && si_code > 0
 }
 
 /// The time-stamp counter instruction at an address, if any.
@@ -101,14 +107,21 @@ pub fn clone_info(nr: i64, args: &[u64; 6], mem: &Memory) -> Result<CloneInfo> {
 
 /// Whether `nr` creates a task.
 pub fn is_clone(nr: i64) -> bool {
-    matches!(nr, libc::SYS_clone | libc::SYS_clone3 | libc::SYS_fork | libc::SYS_vfork)
+    matches!(
+        nr,
+        libc::SYS_clone | libc::SYS_clone3 | libc::SYS_fork | libc::SYS_vfork
+    )
 }
 
 /// The syscalls whose output goes to an fd and whose bytes replay can echo.
 pub fn is_write(nr: i64) -> bool {
     matches!(
         nr,
-        libc::SYS_write | libc::SYS_writev | libc::SYS_pwrite64 | libc::SYS_pwritev | libc::SYS_pwritev2
+        libc::SYS_write
+            | libc::SYS_writev
+            | libc::SYS_pwrite64
+            | libc::SYS_pwritev
+            | libc::SYS_pwritev2
     )
 }
 

@@ -14,7 +14,11 @@ pub fn run(dir: Option<std::path::PathBuf>) -> Result<i32> {
     let mut out = std::io::stdout().lock();
     let argv: Vec<String> = h.argv.iter().map(|a| a.lossy()).collect();
     let _ = writeln!(out, "# trace of: {}", argv.join(" "));
-    let _ = writeln!(out, "# rtt {} format {} kernel {}", h.rtt_version, h.version, h.kernel);
+    let _ = writeln!(
+        out,
+        "# rtt {} format {} kernel {}",
+        h.rtt_version, h.version, h.kernel
+    );
     let mut events = trace.events()?;
     let mut complete = false;
     loop {
@@ -26,7 +30,15 @@ pub fn run(dir: Option<std::path::PathBuf>) -> Result<i32> {
         }
     }
     if !complete {
-        let _ = writeln!(out, "# incomplete: the recorder did not finish{}", if events.truncated() { " (last chunk truncated)" } else { "" });
+        let _ = writeln!(
+            out,
+            "# incomplete: the recorder did not finish{}",
+            if events.truncated() {
+                " (last chunk truncated)"
+            } else {
+                ""
+            }
+        );
     }
     Ok(0)
 }
@@ -39,7 +51,13 @@ pub fn describe(ev: &Event) -> String {
             let a: Vec<String> = args[..n].iter().map(|v| format!("{v:#x}")).collect();
             format!("{tid} enter {}({})", syscalls::name(*nr), a.join(", "))
         }
-        Event::SyscallExit { tid, ret, writes, mapped, echo } => {
+        Event::SyscallExit {
+            tid,
+            ret,
+            writes,
+            mapped,
+            echo,
+        } => {
             let mut s = format!("{tid} exit = {}", fmt_ret(*ret));
             if !writes.is_empty() {
                 let bytes: usize = writes.iter().map(|w| w.data.len()).sum();
@@ -53,7 +71,13 @@ pub fn describe(ev: &Event) -> String {
             }
             s
         }
-        Event::Signal { tid, signo, regs, sync, .. } => format!(
+        Event::Signal {
+            tid,
+            signo,
+            regs,
+            sync,
+            ..
+        } => format!(
             "{tid} signal {} ({}) at {:#x}",
             signal_name(*signo),
             if *sync { "fault" } else { "async" },
@@ -63,10 +87,18 @@ pub fn describe(ev: &Event) -> String {
             Some(a) => format!("{tid} rdtscp = {value:#x} aux {a:#x}"),
             None => format!("{tid} rdtsc = {value:#x}"),
         },
-        Event::NewTask { parent, child, kind, .. } => format!("{parent} new task {child} ({kind:?})"),
+        Event::NewTask {
+            parent,
+            child,
+            kind,
+            ..
+        } => format!("{parent} new task {child} ({kind:?})"),
         Event::Exec { tid, exe, argv, .. } => format!("{tid} exec {exe} [{}]", argv.join(" ")),
         Event::Exit { tid, status } => format!("{tid} ended: {status}"),
-        Event::Unsupported { tid, nr } => format!("{tid} unsupported syscall {} ({nr}): recording stopped", syscalls::name(*nr)),
+        Event::Unsupported { tid, nr } => format!(
+            "{tid} unsupported syscall {} ({nr}): recording stopped",
+            syscalls::name(*nr)
+        ),
         Event::End { status } => format!("end: first process {status}"),
     }
 }

@@ -11,8 +11,16 @@ use anyhow::Result;
 /// Runs the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Record { output, cpu, command } => record::run(output, cpu, command),
-        Command::Replay { autopilot, cpu, dir } => replay::run(autopilot, cpu, dir),
+        Command::Record {
+            output,
+            cpu,
+            command,
+        } => record::run(output, cpu, command),
+        Command::Replay {
+            autopilot,
+            cpu,
+            dir,
+        } => replay::run(autopilot, cpu, dir),
         Command::Dump { dir } => dump::run(dir),
         Command::Ps { dir } => ps::run(dir),
     }

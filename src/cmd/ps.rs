@@ -21,13 +21,32 @@ pub fn run(dir: Option<std::path::PathBuf>) -> Result<i32> {
     while let Some(ev) = events.next()? {
         if procs.is_empty() {
             if let Some(tid) = ev.tid() {
-                procs.push(Proc { pid: tid, ppid: None, exit: None, cmd: initial.join(" ") });
+                procs.push(Proc {
+                    pid: tid,
+                    ppid: None,
+                    exit: None,
+                    cmd: initial.join(" "),
+                });
             }
         }
         match ev {
-            Event::NewTask { parent, child, kind, .. } if kind != CloneKind::Clone => {
-                let cmd = procs.iter().find(|p| p.pid == parent).map(|p| p.cmd.clone()).unwrap_or_default();
-                procs.push(Proc { pid: child, ppid: Some(parent), exit: None, cmd });
+            Event::NewTask {
+                parent,
+                child,
+                kind,
+                ..
+            } if kind != CloneKind::Clone => {
+                let cmd = procs
+                    .iter()
+                    .find(|p| p.pid == parent)
+                    .map(|p| p.cmd.clone())
+                    .unwrap_or_default();
+                procs.push(Proc {
+                    pid: child,
+                    ppid: Some(parent),
+                    exit: None,
+                    cmd,
+                });
             }
             Event::Exec { tid, argv, .. } => {
                 if let Some(p) = procs.iter_mut().rev().find(|p| p.pid == tid) {

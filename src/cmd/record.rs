@@ -33,7 +33,8 @@ fn find_program(prog: &Path) -> Result<PathBuf, ProgramError> {
     let candidates: Vec<PathBuf> = if prog.as_os_str().as_encoded_bytes().contains(&b'/') {
         vec![prog.to_path_buf()]
     } else {
-        let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+        let path =
+            std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
         std::env::split_paths(&path).map(|d| d.join(prog)).collect()
     };
     let mut found_non_exec = false;
@@ -45,7 +46,11 @@ fn find_program(prog: &Path) -> Result<PathBuf, ProgramError> {
             found_non_exec = true;
         }
     }
-    Err(if found_non_exec { ProgramError::NotExecutable(shown) } else { ProgramError::NotFound(shown) })
+    Err(if found_non_exec {
+        ProgramError::NotExecutable(shown)
+    } else {
+        ProgramError::NotFound(shown)
+    })
 }
 
 pub fn run(output: Option<PathBuf>, cpu: Option<usize>, command: Vec<OsString>) -> Result<i32> {
@@ -56,8 +61,15 @@ pub fn run(output: Option<PathBuf>, cpu: Option<usize>, command: Vec<OsString>) 
         Some(d) => d,
         None => tracedir::new_default(&exe)?,
     };
-    if dir.exists() && std::fs::read_dir(&dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        anyhow::bail!("{}: already exists and is not an empty directory", dir.display());
+    if dir.exists()
+        && std::fs::read_dir(&dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        anyhow::bail!(
+            "{}: already exists and is not an empty directory",
+            dir.display()
+        );
     }
     let opts = RecordOptions {
         exe,
@@ -93,6 +105,9 @@ pub fn run(output: Option<PathBuf>, cpu: Option<usize>, command: Vec<OsString>) 
             let _ = std::fs::remove_dir_all(&dir);
             Err(e).with_context(|| format!("cannot record {}", opts.argv[0].to_string_lossy()))
         }
-        Err(e) => Err(anyhow::Error::new(e).context(format!("recording stopped; partial trace in {}", dir.display()))),
+        Err(e) => Err(anyhow::Error::new(e).context(format!(
+            "recording stopped; partial trace in {}",
+            dir.display()
+        ))),
     }
 }

@@ -7,10 +7,16 @@ use std::path::PathBuf;
 
 pub fn run(autopilot: bool, cpu: Option<usize>, dir: Option<PathBuf>) -> Result<i32> {
     if !autopilot {
-        bail!("the interactive replay (debugger) is not available yet; use `rtt replay --autopilot`");
+        bail!(
+            "the interactive replay (debugger) is not available yet; use `rtt replay --autopilot`"
+        );
     }
     let trace_dir = tracedir::resolve(dir)?;
-    let outcome = replay(&ReplayOptions { trace_dir, cpu, echo: true })?;
+    let outcome = replay(&ReplayOptions {
+        trace_dir,
+        cpu,
+        echo: true,
+    })?;
     match outcome.end {
         ReplayEnd::Complete => Ok(outcome.status.map(|s| s.shell_code()).unwrap_or(0)),
         ReplayEnd::Truncated => {

@@ -19,7 +19,9 @@ pub fn work_dir() -> PathBuf {
 
 /// A fresh, empty directory path (not created) for a trace.
 pub fn fresh_trace_dir(name: &str) -> PathBuf {
-    let d = work_dir().join("traces").join(format!("{name}-{}", std::process::id()));
+    let d = work_dir()
+        .join("traces")
+        .join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(d.parent().unwrap()).unwrap();
     d
@@ -41,7 +43,8 @@ fn source_dir() -> PathBuf {
 
 /// Builds testprog `name` (once per test process) and returns its path.
 pub fn build_testprog(name: &str) -> PathBuf {
-    static BUILT: OnceLock<std::sync::Mutex<std::collections::HashMap<String, PathBuf>>> = OnceLock::new();
+    static BUILT: OnceLock<std::sync::Mutex<std::collections::HashMap<String, PathBuf>>> =
+        OnceLock::new();
     let map = BUILT.get_or_init(Default::default);
     let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(p) = map.get(name) {
@@ -57,7 +60,11 @@ pub fn build_testprog(name: &str) -> PathBuf {
         cmd.args(flags.split_whitespace());
     }
     let res = cmd.output().expect("run gcc");
-    assert!(res.status.success(), "gcc failed for {name}: {}", String::from_utf8_lossy(&res.stderr));
+    assert!(
+        res.status.success(),
+        "gcc failed for {name}: {}",
+        String::from_utf8_lossy(&res.stderr)
+    );
     map.insert(name.to_string(), out.clone());
     out
 }
@@ -124,7 +131,9 @@ pub fn record_replay(name: &str, argv: &[&str], expect_code: i32) -> Output {
 /// that a successful run ends with EXIT-SUCCESS.
 pub fn record_replay_testprog(name: &str) {
     let text = std::fs::read_to_string(source_dir().join(format!("{name}.c"))).unwrap();
-    let expect: i32 = header(&text, "exit").map(|v| v.parse().expect("exit header")).unwrap_or(0);
+    let expect: i32 = header(&text, "exit")
+        .map(|v| v.parse().expect("exit header"))
+        .unwrap_or(0);
     let bin = build_testprog(name);
     let mut argv = vec![bin.to_str().unwrap().to_string()];
     if let Some(a) = header(&text, "args") {
@@ -134,6 +143,9 @@ pub fn record_replay_testprog(name: &str) {
     let rec = record_replay(name, &argv, expect);
     if expect == 0 {
         let out = String::from_utf8_lossy(&rec.stdout);
-        assert!(out.trim_end().ends_with("EXIT-SUCCESS"), "{name}: no EXIT-SUCCESS in:\n{out}");
+        assert!(
+            out.trim_end().ends_with("EXIT-SUCCESS"),
+            "{name}: no EXIT-SUCCESS in:\n{out}"
+        );
     }
 }

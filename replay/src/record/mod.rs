@@ -112,8 +112,16 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome> {
         version: FORMAT_VERSION,
         rtt_version: env!("CARGO_PKG_VERSION").into(),
         exe: Bytes::new(opts.exe.as_os_str().as_bytes().to_vec()),
-        argv: opts.argv.iter().map(|a| Bytes::new(a.clone().into_vec())).collect(),
-        env: opts.env.iter().map(|a| Bytes::new(a.clone().into_vec())).collect(),
+        argv: opts
+            .argv
+            .iter()
+            .map(|a| Bytes::new(a.clone().into_vec()))
+            .collect(),
+        env: opts
+            .env
+            .iter()
+            .map(|a| Bytes::new(a.clone().into_vec()))
+            .collect(),
         cwd: Bytes::new(opts.cwd.as_os_str().as_bytes().to_vec()),
         cpu_flags: crate::cpu::features(),
         kernel: crate::cpu::kernel_release(),
@@ -124,8 +132,16 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome> {
     };
     let spec = SpawnSpec {
         exe: cstring(opts.exe.as_os_str().as_bytes())?,
-        argv: opts.argv.iter().map(|a| cstring(a.as_bytes())).collect::<Result<_>>()?,
-        envp: opts.env.iter().map(|a| cstring(a.as_bytes())).collect::<Result<_>>()?,
+        argv: opts
+            .argv
+            .iter()
+            .map(|a| cstring(a.as_bytes()))
+            .collect::<Result<_>>()?,
+        envp: opts
+            .env
+            .iter()
+            .map(|a| cstring(a.as_bytes()))
+            .collect::<Result<_>>()?,
         cwd: None,
         null_stdio: false,
         no_core: false,
@@ -157,7 +173,10 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome> {
         Ok(status) => {
             rec.w.append(&Event::End { status })?;
             rec.w.finish()?;
-            Ok(RecordOutcome { status, events: events + 1 })
+            Ok(RecordOutcome {
+                status,
+                events: events + 1,
+            })
         }
         Err(e) => {
             let _ = rec.w.finish();
@@ -181,21 +200,31 @@ impl Recorder {
         self.ready.push_back(pid);
         while !self.tasks.is_empty() {
             self.schedule()?;
-            let Some((tid, status)) = sys::waitpid(-1, false)? else { continue };
+            let Some((tid, status)) = sys::waitpid(-1, false)? else {
+                continue;
+            };
             self.handle(tid, status)?;
         }
         if let Some(err) = self.first_exec_error.filter(|_| !self.exec_seen) {
             let e = nix::errno::Errno::from_raw(-err as i32);
-            return Err(Error::Spawn(format!("cannot execute the program: {}", e.desc())));
+            return Err(Error::Spawn(format!(
+                "cannot execute the program: {}",
+                e.desc()
+            )));
         }
-        self.first_status.ok_or_else(|| Error::Spawn("the program vanished".into()))
+        self.first_status
+            .ok_or_else(|| Error::Spawn("the program vanished".into()))
     }
 
     /// Lets the next ready tracee run if none is running.
     fn schedule(&mut self) -> Result<()> {
         while self.running.is_none() {
-            let Some(tid) = self.ready.pop_front() else { return Ok(()) };
-            let Some(t) = self.tasks.get_mut(&tid) else { continue };
+            let Some(tid) = self.ready.pop_front() else {
+                return Ok(());
+            };
+            let Some(t) = self.tasks.get_mut(&tid) else {
+                continue;
+            };
             if t.state != State::Ready {
                 continue;
             }
@@ -206,7 +235,10 @@ impl Recorder {
                     self.running = Some(tid);
                 }
                 // Killed from outside while stopped: its exit status is on its way.
-                Err(Error::Sys { errno: nix::errno::Errno::ESRCH, .. }) => t.state = State::InSyscall,
+                Err(Error::Sys {
+                    errno: nix::errno::Errno::ESRCH,
+                    ..
+                }) => t.state = State::InSyscall,
                 Err(e) => return Err(e),
             }
         }
@@ -232,7 +264,11 @@ impl Recorder {
         if let Some(t) = self.tasks.get_mut(&tid) {
             t.state = State::InSyscall;
             match sys::resume(Resume::Syscall, tid, 0) {
-                Ok(()) | Err(Error::Sys { errno: nix::errno::Errno::ESRCH, .. }) => {}
+                Ok(())
+                | Err(Error::Sys {
+                    errno: nix::errno::Errno::ESRCH,
+                    ..
+                }) => {}
                 Err(e) => return Err(e),
             }
         }

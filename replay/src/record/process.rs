@@ -9,7 +9,9 @@ use crate::{auxv, procmaps, sys, tracee};
 impl Recorder {
     pub(super) fn ptrace_event(&mut self, tid: i32, ev: i32) -> Result<()> {
         match ev {
-            libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => self.new_task(tid),
+            libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
+                self.new_task(tid)
+            }
             libc::PTRACE_EVENT_EXEC => self.exec(tid),
             _ => self.resume_in_kernel(tid),
         }
@@ -18,10 +20,11 @@ impl Recorder {
     fn new_task(&mut self, parent: i32) -> Result<()> {
         let child = sys::geteventmsg(parent)? as i32;
         let t = self.task_mut(parent)?;
-        let entry = t
-            .entry
-            .clone()
-            .ok_or_else(|| Error::Trace(format!("internal: fork event outside a syscall in {parent}")))?;
+        let entry = t.entry.clone().ok_or_else(|| {
+            Error::Trace(format!(
+                "internal: fork event outside a syscall in {parent}"
+            ))
+        })?;
         let info = tracee::clone_info(entry.nr, &entry.args, &t.mem)?;
         self.w.append(&Event::NewTask {
             parent,
@@ -69,11 +72,20 @@ impl Recorder {
             at_random.copy_from_slice(&b);
         }
         let exe_link = format!("/proc/{tid}/exe");
-        let exe = std::fs::read_link(&exe_link).map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+        let exe = std::fs::read_link(&exe_link)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let (exe_hash, _) = self.capture_file(&exe_link)?;
         let maps = procmaps::read(tid)?;
         let argv = auxv::read_argv(&self.task_mut(tid)?.mem, regs.rsp())?;
-        self.w.append(&Event::Exec { tid, exe, exe_hash, argv, at_random, maps })?;
+        self.w.append(&Event::Exec {
+            tid,
+            exe,
+            exe_hash,
+            argv,
+            at_random,
+            maps,
+        })?;
         self.exec_seen = true;
         self.resume_in_kernel(tid)
     }

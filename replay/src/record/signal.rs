@@ -3,16 +3,19 @@
 use super::Recorder;
 use crate::error::{Error, Result};
 use crate::remote::RemoteAddr;
+use crate::sys;
 use crate::trace::Event;
 use crate::tracee::{self, TscInsn};
-use crate::sys;
 
 impl Recorder {
     pub(super) fn signal_stop(&mut self, tid: i32, sig: i32) -> Result<()> {
         let info = match sys::getsiginfo(tid) {
             Ok(i) => i,
             // EINVAL: a group-stop (SIGSTOP, SIGTSTP). Let the tracee go on.
-            Err(Error::Sys { errno: nix::errno::Errno::EINVAL, .. }) => {
+            Err(Error::Sys {
+                errno: nix::errno::Errno::EINVAL,
+                ..
+            }) => {
                 self.make_ready(tid);
                 return Ok(());
             }
@@ -21,7 +24,11 @@ impl Recorder {
         let (_, code) = tracee::siginfo_code(&info);
         let mut regs = self.regs(tid)?;
         if sig == libc::SIGSEGV && code == tracee::SI_KERNEL {
-            let bytes = self.task_mut(tid)?.mem.read(RemoteAddr(regs.rip()), 3).unwrap_or_default();
+            let bytes = self
+                .task_mut(tid)?
+                .mem
+                .read(RemoteAddr(regs.rip()), 3)
+                .unwrap_or_default();
             if let Some(insn) = TscInsn::decode(&bytes) {
                 let (value, aux) = match insn {
                     TscInsn::Rdtsc => (sys::rdtsc(), None),
@@ -38,7 +45,13 @@ impl Recorder {
             }
         }
         let sync = tracee::is_synchronous(sig, code);
-        self.w.append(&Event::Signal { tid, signo: sig, siginfo: info.to_vec(), regs, sync })?;
+        self.w.append(&Event::Signal {
+            tid,
+            signo: sig,
+            siginfo: info.to_vec(),
+            regs,
+            sync,
+        })?;
         self.task_mut(tid)?.pending_sig = sig;
         self.make_ready(tid);
         Ok(())

@@ -20,7 +20,10 @@ impl Recorder {
         let def = syscalls::lookup(nr);
         let unsupported = match def {
             None => true,
-            Some(d) => d.policy == Policy::Unsupported || (nr == libc::SYS_ioctl && !syscalls::ioctl_is_known(args[1])),
+            Some(d) => {
+                d.policy == Policy::Unsupported
+                    || (nr == libc::SYS_ioctl && !syscalls::ioctl_is_known(args[1]))
+            }
         };
         if unsupported {
             self.w.append(&Event::Unsupported { tid, nr })?;
@@ -43,14 +46,25 @@ impl Recorder {
             regs.set_orig_rax(u64::MAX);
             sys::setregs(tid, &regs)?;
         }
-        let echo = if tracee::is_write(nr) { self.echo_target(tid, args[0] as i32) } else { None };
-        self.task_mut(tid)?.entry = Some(Entry { nr, args, fake, echo });
+        let echo = if tracee::is_write(nr) {
+            self.echo_target(tid, args[0] as i32)
+        } else {
+            None
+        };
+        self.task_mut(tid)?.entry = Some(Entry {
+            nr,
+            args,
+            fake,
+            echo,
+        });
         self.resume_in_kernel(tid)
     }
 
     /// 1 or 2 when fd `fd` of `tid` is rtt's own stdout or stderr.
     fn echo_target(&self, tid: i32, fd: i32) -> Option<u8> {
-        [1u8, 2].into_iter().find(|&mine| sys::same_open_file(tid, fd, self.my_pid, i32::from(mine)) == Some(true))
+        [1u8, 2]
+            .into_iter()
+            .find(|&mine| sys::same_open_file(tid, fd, self.my_pid, i32::from(mine)) == Some(true))
     }
 
     pub(super) fn syscall_exit(&mut self, tid: i32) -> Result<()> {
@@ -75,15 +89,27 @@ impl Recorder {
             }
         }
         let writes = self.captured_writes(tid, &entry, ret)?;
-        let mapped = if entry.nr == libc::SYS_mmap && ret >= 0 { self.mapped_file(tid, &entry.args)? } else { None };
-        self.w.append(&Event::SyscallExit { tid, ret, writes, mapped, echo: entry.echo })?;
+        let mapped = if entry.nr == libc::SYS_mmap && ret >= 0 {
+            self.mapped_file(tid, &entry.args)?
+        } else {
+            None
+        };
+        self.w.append(&Event::SyscallExit {
+            tid,
+            ret,
+            writes,
+            mapped,
+            echo: entry.echo,
+        })?;
         self.make_ready(tid);
         Ok(())
     }
 
     /// The memory an emulated syscall wrote, read back from the tracee.
     fn captured_writes(&mut self, tid: i32, entry: &Entry, ret: i64) -> Result<Vec<MemWrite>> {
-        let Some(def) = syscalls::lookup(entry.nr) else { return Ok(Vec::new()) };
+        let Some(def) = syscalls::lookup(entry.nr) else {
+            return Ok(Vec::new());
+        };
         if def.outs.is_empty() || matches!(def.policy, Policy::Reexec | Policy::Fake(_)) {
             return Ok(Vec::new());
         }
@@ -108,23 +134,41 @@ impl Recorder {
             return Ok(None);
         }
         let fd_path = format!("/proc/{tid}/fd/{fd}");
-        let meta = std::fs::metadata(&fd_path).map_err(|e| Error::io(format!("stat {fd_path}"), e))?;
-        let path = std::fs::read_link(&fd_path).map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+        let meta =
+            std::fs::metadata(&fd_path).map_err(|e| Error::io(format!("stat {fd_path}"), e))?;
+        let path = std::fs::read_link(&fd_path)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if !meta.is_file() {
             if path == "/dev/zero" {
                 return Ok(None);
             }
-            return Err(Error::Unsupported { name: format!("mmap of {path}"), nr: libc::SYS_mmap, event: self.w.event_count() });
+            return Err(Error::Unsupported {
+                name: format!("mmap of {path}"),
+                nr: libc::SYS_mmap,
+                event: self.w.event_count(),
+            });
         }
         let (hash, file_size) = self.capture_file(&fd_path)?;
-        Ok(Some(MappedFile { hash, path, offset: args[5], file_size }))
+        Ok(Some(MappedFile {
+            hash,
+            path,
+            offset: args[5],
+            file_size,
+        }))
     }
 
     /// Captures the file at `path` (the tracee's /proc view of it) into the trace.
     /// Returns (content hash, size).
     pub(super) fn capture_file(&mut self, path: &str) -> Result<(String, u64)> {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(format!("stat {path}"), e))?;
-        let key = (meta.dev(), meta.ino(), meta.size() as i64, meta.mtime(), meta.mtime_nsec());
+        let key = (
+            meta.dev(),
+            meta.ino(),
+            meta.size() as i64,
+            meta.mtime(),
+            meta.mtime_nsec(),
+        );
         if let Some(v) = self.file_cache.get(&key) {
             return Ok(v.clone());
         }

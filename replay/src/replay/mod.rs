@@ -78,7 +78,11 @@ enum Mode {
     /// Runs again; the result is replaced by the recorded one.
     RestoreResult,
     /// An mmap of a file: mapped anonymous at the recorded address, filled from the trace.
-    MapFile { hash: String, offset: u64, file_size: u64 },
+    MapFile {
+        hash: String,
+        offset: u64,
+        file_size: u64,
+    },
 }
 
 #[derive(Debug)]
@@ -117,7 +121,8 @@ pub(crate) struct Replayer {
 }
 
 fn cstring(b: &[u8]) -> Result<CString> {
-    CString::new(b.to_vec()).map_err(|_| Error::Trace("corrupt trace header: NUL byte in a string".into()))
+    CString::new(b.to_vec())
+        .map_err(|_| Error::Trace("corrupt trace header: NUL byte in a string".into()))
 }
 
 /// Replays the trace in `opts.trace_dir` to its end.
@@ -137,12 +142,26 @@ pub fn replay(opts: &ReplayOptions) -> Result<ReplayOutcome> {
     crate::cpu::pin(opts.cpu)?;
     sys::catch_interrupts();
     let h = trace.header();
-    let cwd = Path::new(std::ffi::OsStr::new(std::str::from_utf8(h.cwd.as_bytes()).unwrap_or("/")));
+    let cwd = Path::new(std::ffi::OsStr::new(
+        std::str::from_utf8(h.cwd.as_bytes()).unwrap_or("/"),
+    ));
     let spec = SpawnSpec {
         exe: cstring(h.exe.as_bytes())?,
-        argv: h.argv.iter().map(|a| cstring(a.as_bytes())).collect::<Result<_>>()?,
-        envp: h.env.iter().map(|a| cstring(a.as_bytes())).collect::<Result<_>>()?,
-        cwd: if cwd.is_dir() { Some(cstring(h.cwd.as_bytes())?) } else { None },
+        argv: h
+            .argv
+            .iter()
+            .map(|a| cstring(a.as_bytes()))
+            .collect::<Result<_>>()?,
+        envp: h
+            .env
+            .iter()
+            .map(|a| cstring(a.as_bytes()))
+            .collect::<Result<_>>()?,
+        cwd: if cwd.is_dir() {
+            Some(cstring(h.cwd.as_bytes())?)
+        } else {
+            None
+        },
         null_stdio: true,
         no_core: true,
     };
@@ -177,42 +196,89 @@ impl Replayer {
             self.index = self.events.next_index();
             let ev = self.events.next()?;
             if self.debug {
-                eprintln!("rtt-debug: replaying event {}: {:?}", self.index, ev.as_ref().map(|e| format!("{e:?}").chars().take(200).collect::<String>()));
+                eprintln!(
+                    "rtt-debug: replaying event {}: {:?}",
+                    self.index,
+                    ev.as_ref()
+                        .map(|e| format!("{e:?}").chars().take(200).collect::<String>())
+                );
             }
             let Some(ev) = ev else {
                 let end = ReplayEnd::Truncated;
-                return Ok(ReplayOutcome { status: None, events: self.index, end });
+                return Ok(ReplayOutcome {
+                    status: None,
+                    events: self.index,
+                    end,
+                });
             };
             match ev {
                 Event::SyscallEntry { tid, nr, args } => self.syscall_entry(tid, nr, args)?,
-                Event::SyscallExit { tid, ret, writes, mapped: _, echo } => self.syscall_exit(tid, ret, &writes, echo)?,
-                Event::Signal { tid, signo, siginfo, regs, sync } => self.signal(tid, signo, &siginfo, &regs, sync)?,
+                Event::SyscallExit {
+                    tid,
+                    ret,
+                    writes,
+                    mapped: _,
+                    echo,
+                } => self.syscall_exit(tid, ret, &writes, echo)?,
+                Event::Signal {
+                    tid,
+                    signo,
+                    siginfo,
+                    regs,
+                    sync,
+                } => self.signal(tid, signo, &siginfo, &regs, sync)?,
                 Event::Rdtsc { tid, value, aux } => self.rdtsc(tid, value, aux)?,
-                Event::NewTask { parent, child, child_tid_addr, parent_tid_addr, .. } => {
-                    self.new_task(parent, child, child_tid_addr, parent_tid_addr)?
-                }
-                Event::Exec { tid, exe, exe_hash, at_random, maps, .. } => self.exec(tid, &exe, &exe_hash, &at_random, &maps)?,
+                Event::NewTask {
+                    parent,
+                    child,
+                    child_tid_addr,
+                    parent_tid_addr,
+                    ..
+                } => self.new_task(parent, child, child_tid_addr, parent_tid_addr)?,
+                Event::Exec {
+                    tid,
+                    exe,
+                    exe_hash,
+                    at_random,
+                    maps,
+                    ..
+                } => self.exec(tid, &exe, &exe_hash, &at_random, &maps)?,
                 Event::Exit { tid, status } => self.exit(tid, status)?,
                 Event::Unsupported { nr, .. } => {
-                    let end = ReplayEnd::Unsupported { name: crate::syscalls::name(nr), event: self.index };
-                    return Ok(ReplayOutcome { status: None, events: self.index, end });
+                    let end = ReplayEnd::Unsupported {
+                        name: crate::syscalls::name(nr),
+                        event: self.index,
+                    };
+                    return Ok(ReplayOutcome {
+                        status: None,
+                        events: self.index,
+                        end,
+                    });
                 }
                 Event::End { status } => {
-                    return Ok(ReplayOutcome { status: Some(status), events: self.index + 1, end: ReplayEnd::Complete });
+                    return Ok(ReplayOutcome {
+                        status: Some(status),
+                        events: self.index + 1,
+                        end: ReplayEnd::Complete,
+                    });
                 }
             }
         }
     }
 
     fn diverged(&self, detail: impl Into<String>) -> Error {
-        Error::Divergence { event: self.index, detail: detail.into() }
+        Error::Divergence {
+            event: self.index,
+            detail: detail.into(),
+        }
     }
 
     fn task(&mut self, tid: i32) -> Result<&mut Task> {
         let index = self.index;
-        self.tasks
-            .get_mut(&tid)
-            .ok_or_else(|| Error::Divergence { event: index, detail: format!("no replayed task for recorded thread {tid}") })
+        self.tasks.get_mut(&tid).ok_or_else(|| Error::Divergence {
+            event: index,
+            detail: format!("no replayed task for recorded thread {tid}"),
+        })
     }
 
     /// Resumes `tid` if it is stopped, and waits for its next stop.
@@ -232,7 +298,9 @@ impl Replayer {
     fn wait_for(&mut self, tid: i32, expect_signal: Option<i32>) -> Result<Stop> {
         let pid = self.task(tid)?.pid;
         loop {
-            let Some((_, status)) = sys::waitpid(pid, false)? else { continue };
+            let Some((_, status)) = sys::waitpid(pid, false)? else {
+                continue;
+            };
             let stop = decode(status);
             if self.debug {
                 let rip = sys::getregs(pid).map(|r| r.rip()).unwrap_or(0);
@@ -243,7 +311,8 @@ impl Replayer {
                     let synchronous = match sys::getsiginfo(pid) {
                         Ok(info) => {
                             let (_, code) = crate::tracee::siginfo_code(&info);
-                            crate::tracee::is_synchronous(sig, code) || (sig == libc::SIGSEGV && code == crate::tracee::SI_KERNEL)
+                            crate::tracee::is_synchronous(sig, code)
+                                || (sig == libc::SIGSEGV && code == crate::tracee::SI_KERNEL)
                         }
                         Err(_) => false,
                     };
@@ -269,7 +338,11 @@ impl Replayer {
             loop {
                 match self.wait_for(tid, None)? {
                     Stop::Killed(libc::SIGKILL) => break,
-                    Stop::Exited(_) | Stop::Killed(_) => return Err(self.diverged(format!("thread {tid} ended before rtt killed it"))),
+                    Stop::Exited(_) | Stop::Killed(_) => {
+                        return Err(
+                            self.diverged(format!("thread {tid} ended before rtt killed it"))
+                        )
+                    }
                     _ => continue,
                 }
             }
@@ -286,7 +359,11 @@ impl Replayer {
         let got = match self.wait_for(tid, None)? {
             Stop::Exited(c) => ExitStatus::Code(c),
             Stop::Killed(s) => ExitStatus::Signal(s),
-            other => return Err(self.diverged(format!("expected thread {tid} to end ({status}), it stopped: {other:?}"))),
+            other => {
+                return Err(self.diverged(format!(
+                    "expected thread {tid} to end ({status}), it stopped: {other:?}"
+                )))
+            }
         };
         if got != status {
             return Err(self.diverged(format!("thread {tid} ended with {got}, recorded {status}")));
@@ -308,6 +385,15 @@ impl Replayer {
 
 impl Task {
     fn new(pid: i32, mem: Memory) -> Task {
-        Task { pid, mem, stopped: true, at: At::Initial, entry: None, pending_sig: 0, wake: None, woken: None }
+        Task {
+            pid,
+            mem,
+            stopped: true,
+            at: At::Initial,
+            entry: None,
+            pending_sig: 0,
+            wake: None,
+            woken: None,
+        }
     }
 }

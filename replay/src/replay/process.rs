@@ -11,14 +11,24 @@ use crate::{auxv, procmaps, sys};
 use std::os::unix::fs::MetadataExt;
 
 impl Replayer {
-    pub(super) fn new_task(&mut self, parent: i32, child: i32, ctid: Option<u64>, ptid: Option<u64>) -> Result<()> {
+    pub(super) fn new_task(
+        &mut self,
+        parent: i32,
+        child: i32,
+        ctid: Option<u64>,
+        ptid: Option<u64>,
+    ) -> Result<()> {
         let stop = self.wait_for(parent, None)?;
         let is_fork = matches!(
             stop,
-            Stop::Event(libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE)
+            Stop::Event(
+                libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE
+            )
         );
         if !is_fork {
-            return Err(self.diverged(format!("expected thread {parent} to create {child}, it stopped: {stop:?}")));
+            return Err(self.diverged(format!(
+                "expected thread {parent} to create {child}, it stopped: {stop:?}"
+            )));
         }
         let ppid = self.task(parent)?.pid;
         let pid = sys::geteventmsg(ppid)? as i32;
@@ -28,7 +38,9 @@ impl Replayer {
                 Some((_, st)) => match crate::wait::decode(st) {
                     Stop::Signal(libc::SIGSTOP) => break,
                     Stop::Signal(_) => sys::resume(sys::Resume::Syscall, pid, 0)?,
-                    other => return Err(self.diverged(format!("new task {child} stopped: {other:?}"))),
+                    other => {
+                        return Err(self.diverged(format!("new task {child} stopped: {other:?}")))
+                    }
                 },
                 None => continue,
             }
@@ -38,7 +50,9 @@ impl Replayer {
             mem.write(RemoteAddr(a), &child.to_le_bytes())?;
         }
         if let Some(a) = ptid {
-            self.task(parent)?.mem.write(RemoteAddr(a), &child.to_le_bytes())?;
+            self.task(parent)?
+                .mem
+                .write(RemoteAddr(a), &child.to_le_bytes())?;
         }
         self.tasks.insert(child, Task::new(pid, mem));
         sys::resume(sys::Resume::Syscall, ppid, 0)?;
@@ -46,10 +60,19 @@ impl Replayer {
         Ok(())
     }
 
-    pub(super) fn exec(&mut self, tid: i32, exe: &str, exe_hash: &str, at_random: &[u8; 16], maps: &[Mapping]) -> Result<()> {
+    pub(super) fn exec(
+        &mut self,
+        tid: i32,
+        exe: &str,
+        exe_hash: &str,
+        at_random: &[u8; 16],
+        maps: &[Mapping],
+    ) -> Result<()> {
         let stop = self.wait_for(tid, None)?;
         if stop != Stop::Event(libc::PTRACE_EVENT_EXEC) {
-            return Err(self.diverged(format!("expected thread {tid} to exec {exe}, it stopped: {stop:?}")));
+            return Err(self.diverged(format!(
+                "expected thread {tid} to exec {exe}, it stopped: {stop:?}"
+            )));
         }
         let pid = self.task(tid)?.pid;
         let mem = Memory::open(pid)?;
@@ -64,17 +87,26 @@ impl Replayer {
             mem.write(addr, at_random)?;
         }
         let now = procmaps::read(pid)?;
-        let shape = |m: &[Mapping]| m.iter().map(|m| (m.start, m.end, m.perms.clone())).collect::<Vec<_>>();
+        let shape = |m: &[Mapping]| {
+            m.iter()
+                .map(|m| (m.start, m.end, m.perms.clone()))
+                .collect::<Vec<_>>()
+        };
         if shape(&now) != shape(maps) {
             let first = now
                 .iter()
                 .zip(maps)
                 .find(|(a, b)| (a.start, a.end, &a.perms) != (b.start, b.end, &b.perms))
                 .map(|(a, b)| {
-                    format!("{:#x}-{:#x} {} {} vs recorded {:#x}-{:#x} {} {}", a.start, a.end, a.perms, a.name, b.start, b.end, b.perms, b.name)
+                    format!(
+                        "{:#x}-{:#x} {} {} vs recorded {:#x}-{:#x} {} {}",
+                        a.start, a.end, a.perms, a.name, b.start, b.end, b.perms, b.name
+                    )
                 })
                 .unwrap_or_else(|| format!("{} mappings vs {} recorded", now.len(), maps.len()));
-            return Err(self.diverged(format!("address space after exec of {exe} differs: {first}")));
+            return Err(self.diverged(format!(
+                "address space after exec of {exe} differs: {first}"
+            )));
         }
         let t = self.task(tid)?;
         t.mem = mem;

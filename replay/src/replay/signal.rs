@@ -11,7 +11,14 @@ use crate::tracee::TscInsn;
 use crate::wait::{signal_name, Stop};
 
 impl Replayer {
-    pub(super) fn signal(&mut self, tid: i32, signo: i32, siginfo: &[u8], regs: &Regs, sync: bool) -> Result<()> {
+    pub(super) fn signal(
+        &mut self,
+        tid: i32,
+        signo: i32,
+        siginfo: &[u8],
+        regs: &Regs,
+        sync: bool,
+    ) -> Result<()> {
         let mut info = [0u8; SIGINFO_SIZE];
         let n = siginfo.len().min(SIGINFO_SIZE);
         info[..n].copy_from_slice(&siginfo[..n]);
@@ -117,7 +124,10 @@ impl Replayer {
         let got = sys::getregs(pid)?;
         let diff = got.differences(expected);
         if !diff.is_empty() {
-            return Err(self.diverged(format!("registers differ {what} (replay vs record): {}", diff.join(", "))));
+            return Err(self.diverged(format!(
+                "registers differ {what} (replay vs record): {}",
+                diff.join(", ")
+            )));
         }
         Ok(())
     }
@@ -126,7 +136,11 @@ impl Replayer {
         let stop = self.advance(tid, Some(libc::SIGSEGV))?;
         let pid = self.task(tid)?.pid;
         let mut regs = sys::getregs(pid)?;
-        let bytes = self.task(tid)?.mem.read(RemoteAddr(regs.rip()), 3).unwrap_or_default();
+        let bytes = self
+            .task(tid)?
+            .mem
+            .read(RemoteAddr(regs.rip()), 3)
+            .unwrap_or_default();
         let insn = match (stop, TscInsn::decode(&bytes)) {
             (Stop::Signal(libc::SIGSEGV), Some(insn)) => insn,
             _ => {

@@ -4,8 +4,8 @@
 use super::{At, Entry, Mode, Replayer};
 use crate::error::{Error, Result};
 use crate::remote::RemoteAddr;
-use crate::syscalls::{self, Policy};
 use crate::sys::{self, Resume};
+use crate::syscalls::{self, Policy};
 use crate::trace::{Event, MemWrite};
 use crate::tracee;
 use crate::wait::Stop;
@@ -18,7 +18,10 @@ const ERESTARTNOHAND: i64 = 514;
 const ERESTART_RESTARTBLOCK: i64 = 516;
 
 fn interrupted_by_signal(ret: i64) -> bool {
-    matches!(-ret, EINTR | ERESTARTSYS | ERESTARTNOHAND | ERESTART_RESTARTBLOCK)
+    matches!(
+        -ret,
+        EINTR | ERESTARTSYS | ERESTARTNOHAND | ERESTART_RESTARTBLOCK
+    )
 }
 
 impl Replayer {
@@ -66,7 +69,11 @@ impl Replayer {
                 let addr = ret.unwrap_or(0) as u64;
                 let shared = args[3] as i32 & libc::MAP_SHARED != 0;
                 let writable = args[2] as i32 & libc::PROT_WRITE != 0;
-                let kind = if shared && writable { libc::MAP_SHARED } else { libc::MAP_PRIVATE };
+                let kind = if shared && writable {
+                    libc::MAP_SHARED
+                } else {
+                    libc::MAP_PRIVATE
+                };
                 let flags = kind | libc::MAP_FIXED | libc::MAP_ANONYMOUS;
                 regs.set_syscall_args(&[addr, args[1], args[2], flags as u64, u64::MAX, 0]);
                 sys::setregs(pid, &regs)?;
@@ -91,7 +98,9 @@ impl Replayer {
             Policy::Emulate | Policy::Fake(_) => Mode::Emulate,
             Policy::Reexec => Mode::Reexec,
             Policy::ReexecRestoreResult => Mode::RestoreResult,
-            Policy::Unsupported => return Err(self.diverged(format!("{} cannot be replayed", def.name))),
+            Policy::Unsupported => {
+                return Err(self.diverged(format!("{} cannot be replayed", def.name)))
+            }
             Policy::Special => return self.special_mode(tid, nr, args),
         };
         // The program must not switch off the rdtsc trap: recorded as a fake success.
@@ -106,9 +115,15 @@ impl Replayer {
         let failed = matches!(next, Some(Event::SyscallExit { ret, .. }) if ret < 0);
         let mode = match nr {
             libc::SYS_mmap => match next {
-                Some(Event::SyscallExit { ret, mapped: Some(m), .. }) if ret >= 0 => {
-                    Mode::MapFile { hash: m.hash, offset: m.offset, file_size: m.file_size }
-                }
+                Some(Event::SyscallExit {
+                    ret,
+                    mapped: Some(m),
+                    ..
+                }) if ret >= 0 => Mode::MapFile {
+                    hash: m.hash,
+                    offset: m.offset,
+                    file_size: m.file_size,
+                },
                 _ if failed => Mode::Emulate,
                 _ => Mode::Reexec,
             },
@@ -131,11 +146,16 @@ impl Replayer {
             libc::SYS_rt_sigsuspend | libc::SYS_pause => {
                 return Ok((Mode::Reexec, self.waking_signal(tid)?));
             }
-            libc::SYS_ppoll | libc::SYS_pselect6 | libc::SYS_epoll_pwait | libc::SYS_epoll_pwait2 => {
+            libc::SYS_ppoll
+            | libc::SYS_pselect6
+            | libc::SYS_epoll_pwait
+            | libc::SYS_epoll_pwait2 => {
                 let interrupted = matches!(next, Some(Event::SyscallExit { ret, .. }) if interrupted_by_signal(ret));
                 let has_mask = self.temporary_mask(tid, nr, args)?.0 != 0;
                 match self.waking_signal(tid)? {
-                    Some(sig) if interrupted && has_mask => return Ok((Mode::SuspendInstead, Some(sig))),
+                    Some(sig) if interrupted && has_mask => {
+                        return Ok((Mode::SuspendInstead, Some(sig)))
+                    }
                     _ => Mode::Emulate,
                 }
             }
@@ -147,7 +167,9 @@ impl Replayer {
     /// The asynchronous signal delivered right after the pending syscall of `tid` returns.
     fn waking_signal(&mut self, tid: i32) -> Result<Option<i32>> {
         Ok(match self.lookahead(tid, 2)? {
-            Some(Event::Signal { signo, sync: false, .. }) => Some(signo),
+            Some(Event::Signal {
+                signo, sync: false, ..
+            }) => Some(signo),
             _ => None,
         })
     }
@@ -178,7 +200,13 @@ impl Replayer {
         })
     }
 
-    pub(super) fn syscall_exit(&mut self, tid: i32, ret: i64, writes: &[MemWrite], echo: Option<u8>) -> Result<()> {
+    pub(super) fn syscall_exit(
+        &mut self,
+        tid: i32,
+        ret: i64,
+        writes: &[MemWrite],
+        echo: Option<u8>,
+    ) -> Result<()> {
         let t = self.task(tid)?;
         let pid = t.pid;
         if let Some(sig) = t.wake.take() {
@@ -186,7 +214,9 @@ impl Replayer {
             t.woken = Some(sig);
         }
         let Some(entry) = t.entry.take() else {
-            return Err(self.diverged(format!("thread {tid} returns from a syscall it did not enter")));
+            return Err(self.diverged(format!(
+                "thread {tid} returns from a syscall it did not enter"
+            )));
         };
         let stop = self.wait_for(tid, None)?;
         if stop != Stop::Syscall {
@@ -217,7 +247,11 @@ impl Replayer {
                     )));
                 }
             }
-            Mode::MapFile { hash, offset, file_size } => {
+            Mode::MapFile {
+                hash,
+                offset,
+                file_size,
+            } => {
                 if got != ret {
                     return Err(self.diverged(format!(
                         "mmap of a file returned {got:#x} at replay, {ret:#x} when recorded"
@@ -251,13 +285,23 @@ impl Replayer {
     }
 
     /// Copies the captured file content into a mapping made anonymous at replay.
-    fn fill_mapping(&mut self, tid: i32, addr: u64, len: u64, hash: &str, offset: u64, file_size: u64) -> Result<()> {
+    fn fill_mapping(
+        &mut self,
+        tid: i32,
+        addr: u64,
+        len: u64,
+        hash: &str,
+        offset: u64,
+        file_size: u64,
+    ) -> Result<()> {
         let data = match self.files.get(hash) {
             Some(d) => Arc::clone(d),
             None => {
                 let d = Arc::new(self.trace.read_file(hash)?);
                 if d.len() as u64 != file_size {
-                    return Err(Error::Trace(format!("captured file {hash} has the wrong size")));
+                    return Err(Error::Trace(format!(
+                        "captured file {hash} has the wrong size"
+                    )));
                 }
                 self.files.insert(hash.to_string(), Arc::clone(&d));
                 d
@@ -274,5 +318,8 @@ impl Replayer {
 }
 
 fn hex_args(a: &[u64; 6]) -> String {
-    a.iter().map(|v| format!("{v:#x}")).collect::<Vec<_>>().join(", ")
+    a.iter()
+        .map(|v| format!("{v:#x}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

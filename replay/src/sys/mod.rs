@@ -89,7 +89,12 @@ pub fn geteventmsg(pid: i32) -> Result<u64> {
 pub fn setoptions(pid: i32, options: libc::c_int) -> Result<()> {
     // SAFETY: SETOPTIONS takes the option bits in `data`, no pointers.
     let rc = unsafe {
-        libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0usize, options as libc::c_long)
+        libc::ptrace(
+            libc::PTRACE_SETOPTIONS,
+            pid,
+            0usize,
+            options as libc::c_long,
+        )
     };
     check("ptrace SETOPTIONS", rc).map(drop)
 }
@@ -260,7 +265,10 @@ pub fn spawn_traced(spec: &SpawnSpec) -> Result<i32> {
                 }
             }
             if spec.no_core {
-                let zero = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+                let zero = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: 0,
+                };
                 libc::setrlimit(libc::RLIMIT_CORE, &zero);
             }
             let mut set: libc::sigset_t = std::mem::zeroed();
@@ -283,7 +291,9 @@ pub fn spawn_traced(spec: &SpawnSpec) -> Result<i32> {
         }
     }
     match waitpid(pid, false)? {
-        Some((_, status)) if libc::WIFSTOPPED(status) && libc::WSTOPSIG(status) == libc::SIGSTOP => {
+        Some((_, status))
+            if libc::WIFSTOPPED(status) && libc::WSTOPSIG(status) == libc::SIGSTOP =>
+        {
             Ok(pid)
         }
         Some((_, status)) => Err(Error::Spawn(format!(

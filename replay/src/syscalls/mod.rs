@@ -122,9 +122,14 @@ pub fn name(nr: i64) -> String {
 }
 
 fn by_number() -> &'static [Option<&'static SyscallDef>] {
-    static INDEX: std::sync::OnceLock<Vec<Option<&'static SyscallDef>>> = std::sync::OnceLock::new();
+    static INDEX: std::sync::OnceLock<Vec<Option<&'static SyscallDef>>> =
+        std::sync::OnceLock::new();
     INDEX.get_or_init(|| {
-        let max = table::TABLE.iter().map(|d| d.nr as usize).max().unwrap_or(0);
+        let max = table::TABLE
+            .iter()
+            .map(|d| d.nr as usize)
+            .max()
+            .unwrap_or(0);
         let mut v = vec![None; max + 1];
         for def in table::TABLE {
             v[def.nr as usize] = Some(def);

@@ -11,7 +11,7 @@ pub mod reader;
 pub mod writer;
 
 pub use format::*;
-pub use reader::{TraceReader, EventStream};
+pub use reader::{EventStream, TraceReader};
 pub use writer::TraceWriter;
 
 /// Magic at the start of every chunk frame.

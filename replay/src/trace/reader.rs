@@ -21,16 +21,24 @@ impl TraceReader {
     pub fn open(dir: &Path) -> Result<TraceReader> {
         let hpath = dir.join(HEADER_FILE);
         if !dir.is_dir() {
-            return Err(Error::Trace(format!("{} is not a directory", dir.display())));
+            return Err(Error::Trace(format!(
+                "{} is not a directory",
+                dir.display()
+            )));
         }
         let data = std::fs::read(&hpath).map_err(|_| {
-            Error::Trace(format!("{} is not an rtt trace (no {HEADER_FILE})", dir.display()))
+            Error::Trace(format!(
+                "{} is not an rtt trace (no {HEADER_FILE})",
+                dir.display()
+            ))
         })?;
-        let value: serde_json::Value = serde_json::from_slice(&data).map_err(|e| {
-            Error::Trace(format!("{}: corrupt trace header: {e}", hpath.display()))
-        })?;
+        let value: serde_json::Value = serde_json::from_slice(&data)
+            .map_err(|e| Error::Trace(format!("{}: corrupt trace header: {e}", hpath.display())))?;
         if value.get("format").and_then(|v| v.as_str()) != Some(FORMAT_NAME) {
-            return Err(Error::Trace(format!("{} is not an rtt trace header", hpath.display())));
+            return Err(Error::Trace(format!(
+                "{} is not an rtt trace header",
+                hpath.display()
+            )));
         }
         let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
         if version != u64::from(FORMAT_VERSION) {
@@ -39,10 +47,12 @@ impl TraceReader {
                 dir.display()
             )));
         }
-        let header: Header = serde_json::from_value(value).map_err(|e| {
-            Error::Trace(format!("{}: corrupt trace header: {e}", hpath.display()))
-        })?;
-        Ok(TraceReader { dir: dir.to_path_buf(), header })
+        let header: Header = serde_json::from_value(value)
+            .map_err(|e| Error::Trace(format!("{}: corrupt trace header: {e}", hpath.display())))?;
+        Ok(TraceReader {
+            dir: dir.to_path_buf(),
+            header,
+        })
     }
 
     /// The header.
@@ -58,8 +68,12 @@ impl TraceReader {
     /// Opens the event stream from the start.
     pub fn events(&self) -> Result<EventStream> {
         let path = self.dir.join(EVENTS_FILE);
-        let file = File::open(&path)
-            .map_err(|e| Error::Trace(format!("{}: cannot open the event stream: {e}", path.display())))?;
+        let file = File::open(&path).map_err(|e| {
+            Error::Trace(format!(
+                "{}: cannot open the event stream: {e}",
+                path.display()
+            ))
+        })?;
         Ok(EventStream {
             file: BufReader::new(file),
             pending: VecDeque::new(),
@@ -80,7 +94,10 @@ impl TraceReader {
     pub fn read_file(&self, hash: &str) -> Result<Vec<u8>> {
         let p = self.file_path(hash);
         std::fs::read(&p).map_err(|e| {
-            Error::Trace(format!("trace is missing captured file {}: {e}", p.display()))
+            Error::Trace(format!(
+                "trace is missing captured file {}: {e}",
+                p.display()
+            ))
         })
     }
 }
@@ -122,7 +139,11 @@ impl EventStream {
 
     /// The first event among the next `limit` for which `pred` holds, without consuming
     /// anything.
-    pub fn find_ahead(&mut self, limit: usize, mut pred: impl FnMut(&Event) -> bool) -> Result<Option<Event>> {
+    pub fn find_ahead(
+        &mut self,
+        limit: usize,
+        mut pred: impl FnMut(&Event) -> bool,
+    ) -> Result<Option<Event>> {
         let mut i = 0;
         loop {
             while i < self.pending.len() {
@@ -168,7 +189,10 @@ impl EventStream {
         let word = |i: usize| u32::from_le_bytes([head[i], head[i + 1], head[i + 2], head[i + 3]]);
         let (raw_len, comp_len, crc) = (word(4) as usize, word(8) as usize, word(12));
         if raw_len > (1 << 31) || comp_len > (1 << 31) {
-            return Err(Error::Trace(format!("corrupt trace: chunk {} has an impossible size", self.chunk)));
+            return Err(Error::Trace(format!(
+                "corrupt trace: chunk {} has an impossible size",
+                self.chunk
+            )));
         }
         let mut comp = vec![0u8; comp_len];
         let n = read_full(&mut self.file, &mut comp)
@@ -185,12 +209,18 @@ impl EventStream {
             )));
         }
         let raw = lz4_flex::block::decompress(&comp, raw_len).map_err(|e| {
-            Error::Trace(format!("corrupt trace: chunk {} does not decompress: {e}", self.chunk))
+            Error::Trace(format!(
+                "corrupt trace: chunk {} does not decompress: {e}",
+                self.chunk
+            ))
         })?;
         let mut rest: &[u8] = &raw;
         while !rest.is_empty() {
             let (ev, tail) = postcard::take_from_bytes::<Event>(rest).map_err(|e| {
-                Error::Trace(format!("corrupt trace: undecodable event in chunk {}: {e}", self.chunk))
+                Error::Trace(format!(
+                    "corrupt trace: undecodable event in chunk {}: {e}",
+                    self.chunk
+                ))
             })?;
             self.pending.push_back(ev);
             rest = tail;

@@ -92,7 +92,12 @@ impl TraceWriter {
             .open(dir.join(EVENTS_FILE))
             .map_err(|e| Error::io("create the trace's event stream", e))?;
         let stream = Arc::new((
-            Mutex::new(Stream { buf: Vec::with_capacity(CHUNK_BYTES), file, error: None, closed: false }),
+            Mutex::new(Stream {
+                buf: Vec::with_capacity(CHUNK_BYTES),
+                file,
+                error: None,
+                closed: false,
+            }),
             Condvar::new(),
         ));
         let bg = Arc::clone(&stream);
@@ -102,12 +107,20 @@ impl TraceWriter {
                 let (m, cv) = &*bg;
                 let mut s = lock(m);
                 while !s.closed {
-                    s = cv.wait_timeout(s, Duration::from_millis(500)).map(|r| r.0).unwrap_or_else(|p| p.into_inner().0);
+                    s = cv
+                        .wait_timeout(s, Duration::from_millis(500))
+                        .map(|r| r.0)
+                        .unwrap_or_else(|p| p.into_inner().0);
                     s.flush();
                 }
             })
             .map_err(|e| Error::io("start the trace flusher", e))?;
-        Ok(TraceWriter { dir: dir.to_path_buf(), stream, flusher: Some(flusher), events: 0 })
+        Ok(TraceWriter {
+            dir: dir.to_path_buf(),
+            stream,
+            flusher: Some(flusher),
+            events: 0,
+        })
     }
 
     /// The trace directory.
@@ -138,7 +151,8 @@ impl TraceWriter {
     /// Copies the file open as `src` into `files/HASH` unless already there; returns
     /// (hash, size).
     pub fn store_file(&mut self, src: &Path) -> Result<(String, u64)> {
-        let data = std::fs::read(src).map_err(|e| Error::io(format!("read {}", src.display()), e))?;
+        let data =
+            std::fs::read(src).map_err(|e| Error::io(format!("read {}", src.display()), e))?;
         let hash = blake3::hash(&data).to_hex().to_string();
         let dest = self.dir.join(FILES_DIR).join(&hash);
         if !dest.exists() {
@@ -185,6 +199,7 @@ fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
         .mode(0o600)
         .open(&tmp)
         .map_err(|e| Error::io(format!("create {}", tmp.display()), e))?;
-    f.write_all(data).map_err(|e| Error::io(format!("write {}", tmp.display()), e))?;
+    f.write_all(data)
+        .map_err(|e| Error::io(format!("write {}", tmp.display()), e))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io(format!("rename {}", tmp.display()), e))
 }
