@@ -1,0 +1,114 @@
+/* file-backed mmap: MAP_PRIVATE read + COW, MAP_SHARED write read back via read(), msync, offset mapping, SIGBUS past EOF. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s (errno %d: %s)\n", \
+    __FILE__, __LINE__, #c, errno, strerror(errno)); exit(1); } } while (0)
+
+static sigjmp_buf jb;
+static volatile int got_sig;
+static void on_bus(int sig)
+{
+    got_sig = sig;
+    siglongjmp(jb, 1);
+}
+
+int main(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    char dir[] = "/tmp/rtt-tp-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/mapped", dir);
+    int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+    CHECK(fd >= 0);
+    size_t len = 3 * pg + 100;
+    char *content = malloc(len);
+    CHECK(content != NULL);
+    for (size_t i = 0; i < len; i++)
+        content[i] = 'a' + i % 26;
+    CHECK(write(fd, content, len) == (ssize_t)len);
+
+    /* MAP_PRIVATE read */
+    char *pr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    CHECK(pr != MAP_FAILED);
+    printf("private map at %p: %.26s\n", (void *)pr, pr);
+    CHECK(memcmp(pr, content, len) == 0);
+    /* the tail of the last page beyond EOF reads as zero */
+    CHECK(pr[len] == 0 && pr[4 * pg - 1] == 0);
+    /* copy-on-write: private write not visible in the file */
+    pr[0] = 'X';
+    char c;
+    CHECK(pread(fd, &c, 1, 0) == 1);
+    printf("after private write: map[0]=%c file[0]=%c\n", pr[0], c);
+    CHECK(c == 'a');
+
+    /* MAP_SHARED write then read back via read() */
+    char *sh = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(sh != MAP_FAILED);
+    printf("shared map at %p\n", (void *)sh);
+    memcpy(sh + pg - 5, "SHARED-WRITE", 12);
+    CHECK(msync(sh, len, MS_SYNC) == 0);
+    char buf[12];
+    CHECK(pread(fd, buf, 12, pg - 5) == 12);
+    printf("read() after shared write: %.12s\n", buf);
+    CHECK(memcmp(buf, "SHARED-WRITE", 12) == 0);
+    /* write() through the fd is visible in the shared mapping */
+    CHECK(pwrite(fd, "via-write", 9, 2 * pg) == 9);
+    printf("shared map sees write(): %.9s\n", sh + 2 * pg);
+    CHECK(memcmp(sh + 2 * pg, "via-write", 9) == 0);
+    /* the private mapping's untouched pages also see it (not yet COWed) */
+    CHECK(memcmp(pr + 2 * pg, "via-write", 9) == 0);
+    CHECK(pr[0] == 'X');
+
+    /* mapping at a page offset */
+    char *off = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 2 * pg);
+    CHECK(off != MAP_FAILED);
+    CHECK(memcmp(off, "via-write", 9) == 0);
+    CHECK(munmap(off, pg) == 0);
+
+    /* access beyond EOF in the mapping (whole page past EOF) -> SIGBUS */
+    char *big = mmap(NULL, 8 * pg, PROT_READ, MAP_SHARED, fd, 0);
+    CHECK(big != MAP_FAILED);
+    signal(SIGBUS, on_bus);
+    if (sigsetjmp(jb, 1) == 0) {
+        volatile char v = big[6 * pg];
+        (void)v;
+        fprintf(stderr, "no SIGBUS past EOF\n");
+        return 1;
+    }
+    printf("access past EOF -> signal %d\n", got_sig);
+    CHECK(got_sig == SIGBUS);
+    CHECK(munmap(big, 8 * pg) == 0);
+
+    /* mmap of a read-only fd with PROT_WRITE|MAP_SHARED fails */
+    int ro = open(path, O_RDONLY);
+    CHECK(ro >= 0);
+    void *bad = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0);
+    printf("shared writable map of O_RDONLY fd -> errno %d\n", errno);
+    CHECK(bad == MAP_FAILED && errno == EACCES);
+    close(ro);
+
+    /* the mapping outlives the fd */
+    close(fd);
+    sh[10] = '!';
+    CHECK(munmap(sh, len) == 0);
+    CHECK(munmap(pr, len) == 0);
+    fd = open(path, O_RDONLY);
+    CHECK(fd >= 0);
+    CHECK(pread(fd, &c, 1, 10) == 1 && c == '!');
+    close(fd);
+    free(content);
+    CHECK(unlink(path) == 0);
+    CHECK(rmdir(dir) == 0);
+    printf("EXIT-SUCCESS\n");
+    return 0;
+}
