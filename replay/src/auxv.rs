@@ -18,14 +18,14 @@ pub fn patch_at_exec(mem: &Memory, sp: u64) -> Result<Option<RemoteAddr>> {
     let sp = RemoteAddr(sp);
     let argc = mem.read_u64(sp)?;
     // argv[argc] is NULL; the environment follows, NULL-terminated.
-    let mut p = sp.add(8 * (argc.min(1 << 20) + 2));
+    let mut p = sp.offset(8 * (argc.min(1 << 20) + 2));
     for _ in 0..(1 << 20) {
         if mem.read_u64(p)? == 0 {
             break;
         }
-        p = p.add(8);
+        p = p.offset(8);
     }
-    p = p.add(8);
+    p = p.offset(8);
     let mut random = None;
     for _ in 0..512 {
         let kind = mem.read_u64(p)?;
@@ -34,10 +34,10 @@ pub fn patch_at_exec(mem: &Memory, sp: u64) -> Result<Option<RemoteAddr>> {
         }
         match kind {
             AT_SYSINFO_EHDR => mem.write(p, &AT_IGNORE.to_le_bytes())?,
-            AT_RANDOM => random = Some(RemoteAddr(mem.read_u64(p.add(8))?)),
+            AT_RANDOM => random = Some(RemoteAddr(mem.read_u64(p.offset(8))?)),
             _ => {}
         }
-        p = p.add(16);
+        p = p.offset(16);
     }
     Ok(random)
 }
@@ -48,7 +48,7 @@ pub fn read_argv(mem: &Memory, sp: u64) -> Result<Vec<String>> {
     let argc = mem.read_u64(sp)?.min(4096);
     let mut out = Vec::with_capacity(argc as usize);
     for i in 0..argc {
-        let ptr = mem.read_u64(sp.add(8 * (i + 1)))?;
+        let ptr = mem.read_u64(sp.offset(8 * (i + 1)))?;
         let s = mem.read_cstr(RemoteAddr(ptr), 4096)?;
         out.push(String::from_utf8_lossy(&s).into_owned());
     }

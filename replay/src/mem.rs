@@ -66,7 +66,7 @@ impl Memory {
                 return Ok(out);
             }
             out.extend_from_slice(&buf[..n]);
-            cur = cur.add(n as u64);
+            cur = cur.offset(n as u64);
         }
         Ok(out)
     }

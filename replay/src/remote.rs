@@ -17,7 +17,7 @@ impl RemoteAddr {
     }
 
     /// This address plus `n` bytes (wrapping, as addresses from a tracee may be garbage).
-    pub fn add(self, n: u64) -> RemoteAddr {
+    pub fn offset(self, n: u64) -> RemoteAddr {
         RemoteAddr(self.0.wrapping_add(n))
     }
 }

@@ -55,7 +55,7 @@ impl TscInsn {
         }
     }
     /// Its length in bytes.
-    pub fn len(self) -> u64 {
+    pub fn length(self) -> u64 {
         match self {
             TscInsn::Rdtsc => 2,
             TscInsn::Rdtscp => 3,

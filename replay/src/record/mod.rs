@@ -75,7 +75,6 @@ struct Entry {
 
 #[derive(Debug)]
 struct Task {
-    tid: i32,
     mem: Memory,
     state: State,
     in_syscall: bool,
@@ -83,6 +82,9 @@ struct Task {
     /// Signal to deliver when next resumed.
     pending_sig: i32,
 }
+
+/// A file's identity for the capture cache: (dev, inode, size, mtime s, mtime ns).
+type FileKey = (u64, u64, i64, i64, i64);
 
 pub(crate) struct Recorder {
     w: TraceWriter,
@@ -93,8 +95,8 @@ pub(crate) struct Recorder {
     first_status: Option<ExitStatus>,
     /// Children whose first stop came before their parent's fork event.
     early: HashSet<i32>,
-    /// Captured files by (dev, inode, size, mtime): (hash, size).
-    file_cache: HashMap<(u64, u64, i64, i64, i64), (String, u64)>,
+    /// Captured files by identity: (hash, size).
+    file_cache: HashMap<FileKey, (String, u64)>,
     my_pid: i32,
     exec_seen: bool,
     first_exec_error: Option<i64>,
@@ -189,7 +191,6 @@ impl Recorder {
     fn run(&mut self, pid: i32) -> Result<ExitStatus> {
         sys::setoptions(pid, crate::tracee::PTRACE_OPTIONS)?;
         let task = Task {
-            tid: pid,
             mem: Memory::open(pid)?,
             state: State::Ready,
             in_syscall: false,

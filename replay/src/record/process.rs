@@ -35,7 +35,6 @@ impl Recorder {
         })?;
         let early = self.early.remove(&child);
         let task = Task {
-            tid: child,
             mem: Memory::open(child)?,
             state: if early { State::Ready } else { State::Unborn },
             in_syscall: false,

@@ -65,5 +65,5 @@ pub(crate) fn apply_tsc(regs: &mut crate::regs::Regs, insn: TscInsn, value: u64,
     if let Some(a) = aux {
         regs.set_rcx(u64::from(a));
     }
-    regs.set_rip(regs.rip() + insn.len());
+    regs.set_rip(regs.rip() + insn.length());
 }

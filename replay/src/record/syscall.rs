@@ -83,10 +83,9 @@ impl Recorder {
             }
             None => regs.rax() as i64,
         };
-        if entry.nr == libc::SYS_execve || entry.nr == libc::SYS_execveat {
-            if ret < 0 && tid == self.first && !self.exec_seen {
-                self.first_exec_error = Some(ret);
-            }
+        let is_exec = entry.nr == libc::SYS_execve || entry.nr == libc::SYS_execveat;
+        if is_exec && ret < 0 && tid == self.first && !self.exec_seen {
+            self.first_exec_error = Some(ret);
         }
         let writes = self.captured_writes(tid, &entry, ret)?;
         let mapped = if entry.nr == libc::SYS_mmap && ret >= 0 {
