@@ -24,3 +24,145 @@ pub const EVENTS_FILE: &str = "events";
 pub const HEADER_FILE: &str = "header.json";
 /// Name of the captured-files directory.
 pub const FILES_DIR: &str = "files";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wait::ExitStatus;
+
+    fn header() -> Header {
+        Header {
+            format: FORMAT_NAME.into(),
+            version: FORMAT_VERSION,
+            rtt_version: "test".into(),
+            exe: Bytes::new(b"/bin/true".to_vec()),
+            argv: vec![Bytes::new(b"true".to_vec()), Bytes::new(vec![0xff, 0xfe])],
+            env: vec![],
+            cwd: Bytes::new(b"/".to_vec()),
+            cpu_flags: vec!["sse2".into()],
+            kernel: "6.x".into(),
+            started: 0,
+        }
+    }
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("rtt-trace-test-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    fn write_events(dir: &std::path::Path, n: u64) {
+        let mut w = TraceWriter::create(dir, &header()).unwrap();
+        for i in 0..n {
+            let ev = Event::SyscallExit {
+                tid: 1,
+                ret: i as i64,
+                writes: vec![MemWrite {
+                    addr: i,
+                    data: vec![7; (i % 50) as usize],
+                }],
+                mapped: None,
+                echo: None,
+            };
+            w.append(&ev).unwrap();
+        }
+        w.append(&Event::End {
+            status: ExitStatus::Code(3),
+        })
+        .unwrap();
+        w.finish().unwrap();
+    }
+
+    fn read_all(dir: &std::path::Path) -> crate::Result<(Vec<Event>, bool)> {
+        let r = TraceReader::open(dir)?;
+        let mut s = r.events()?;
+        let mut v = Vec::new();
+        while let Some(e) = s.next()? {
+            v.push(e);
+        }
+        Ok((v, s.truncated()))
+    }
+
+    #[test]
+    fn round_trip_over_many_chunks() {
+        let d = scratch("roundtrip");
+        write_events(&d, 100_000);
+        let r = TraceReader::open(&d).unwrap();
+        assert_eq!(r.header().argv[1].as_bytes(), &[0xff, 0xfe]);
+        let (events, truncated) = read_all(&d).unwrap();
+        assert!(!truncated);
+        assert_eq!(events.len(), 100_001);
+        assert_eq!(
+            events[42],
+            Event::SyscallExit {
+                tid: 1,
+                ret: 42,
+                writes: vec![MemWrite {
+                    addr: 42,
+                    data: vec![7; 42]
+                }],
+                mapped: None,
+                echo: None
+            }
+        );
+        assert_eq!(
+            events[100_000],
+            Event::End {
+                status: ExitStatus::Code(3)
+            }
+        );
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn truncated_tail_keeps_complete_chunks() {
+        let d = scratch("truncated");
+        write_events(&d, 100_000);
+        let path = d.join(EVENTS_FILE);
+        let data = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &data[..data.len() - 3]).unwrap();
+        let (events, truncated) = read_all(&d).unwrap();
+        assert!(truncated);
+        assert!(!events.is_empty() && events.len() < 100_001);
+        assert_eq!(
+            events[0],
+            Event::SyscallExit {
+                tid: 1,
+                ret: 0,
+                writes: vec![MemWrite {
+                    addr: 0,
+                    data: vec![]
+                }],
+                mapped: None,
+                echo: None
+            }
+        );
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn flipped_byte_is_corruption() {
+        let d = scratch("corrupt");
+        write_events(&d, 1000);
+        let path = d.join(EVENTS_FILE);
+        let mut data = std::fs::read(&path).unwrap();
+        data[FRAME_HEADER + 5] ^= 0x40;
+        std::fs::write(&path, &data).unwrap();
+        let err = read_all(&d).unwrap_err().to_string();
+        assert!(err.contains("fails its checksum"), "{err}");
+        data[0] = b'X';
+        std::fs::write(&path, &data).unwrap();
+        let err = read_all(&d).unwrap_err().to_string();
+        assert!(err.contains("bad magic"), "{err}");
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn refuses_a_non_empty_directory() {
+        let d = scratch("nonempty");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("x"), "x").unwrap();
+        assert!(TraceWriter::create(&d, &header()).is_err());
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}
