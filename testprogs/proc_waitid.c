@@ -1,4 +1,4 @@
-/* waitid: P_PID/P_ALL, WEXITED/WNOWAIT/WNOHANG, siginfo fields for exited and killed children. */
+/* waitid: P_PID/P_ALL/P_PGID, WEXITED/WNOWAIT/WNOHANG, siginfo fields for exited and killed children. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -59,28 +59,6 @@ int main(void)
            si.si_status);
     CHECK(si.si_pid == c && si.si_code == CLD_KILLED && si.si_status == SIGKILL);
     close(p[1]);
-
-    /* stopped and continued child */
-    fflush(stdout);
-    c = fork();
-    CHECK(c >= 0);
-    if (c == 0) {
-        raise(SIGSTOP);
-        _exit(3);
-    }
-    memset(&si, 0, sizeof si);
-    CHECK(waitid(P_PID, c, &si, WSTOPPED) == 0);
-    printf("stopped child: code %d (CLD_STOPPED=%d) status %d\n", si.si_code, CLD_STOPPED, si.si_status);
-    CHECK(si.si_code == CLD_STOPPED && si.si_status == SIGSTOP);
-    CHECK(kill(c, SIGCONT) == 0);
-    memset(&si, 0, sizeof si);
-    CHECK(waitid(P_PID, c, &si, WCONTINUED) == 0);
-    printf("continued child: code %d (CLD_CONTINUED=%d)\n", si.si_code, CLD_CONTINUED);
-    CHECK(si.si_code == CLD_CONTINUED);
-    memset(&si, 0, sizeof si);
-    CHECK(waitid(P_PID, c, &si, WEXITED) == 0);
-    printf("then exited with %d\n", si.si_status);
-    CHECK(si.si_code == CLD_EXITED && si.si_status == 3);
 
     /* P_PGID: children in our process group */
     fflush(stdout);
