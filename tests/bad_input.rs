@@ -276,3 +276,96 @@ fn default_trace_location_and_latest() {
     assert_eq!(mode & 0o777, 0o700);
     let _ = std::fs::remove_dir_all(&base);
 }
+
+/// Ctrl-C while recording belongs to the program (it dies of SIGINT, which is recorded);
+/// Ctrl-C while replaying stops rtt cleanly with no tracee left behind.
+#[test]
+fn ctrl_c_during_record_and_replay() {
+    use std::os::unix::process::CommandExt;
+    let dir = work_dir().join(format!("ctrlc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("spin.c");
+    // Prints "start", then computes for about two seconds natively, then prints "end".
+    std::fs::write(
+        &src,
+        "#include <stdio.h>\n#include <unistd.h>\nint main(void){printf(\"start\\n\");fflush(stdout);\n\
+         volatile unsigned long x=1;for(unsigned long i=0;i<1500000000UL;i++)x=x*6364136223846793005UL+1;\n\
+         printf(\"end %lu\\n\",x);return 0;}\n",
+    )
+    .unwrap();
+    let bin = dir.join("spin");
+    let cc = std::process::Command::new("gcc")
+        .args(["-O1", "-o"])
+        .arg(&bin)
+        .arg(&src)
+        .status()
+        .unwrap();
+    assert!(cc.success());
+
+    // Record: SIGINT to the whole process group, as a terminal's Ctrl-C does.
+    let t = fresh_trace_dir("ctrlc");
+    let mut rec = rtt()
+        .arg("record")
+        .arg("-o")
+        .arg(&t)
+        .arg("--")
+        .arg(&bin)
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(rec.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "start\n");
+    let pgid = nix::unistd::Pid::from_raw(-(rec.id() as i32));
+    nix::sys::signal::kill(pgid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let status = rec.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "the program died of SIGINT and rtt says so"
+    );
+
+    // Replay reaches the same death.
+    let o = replay(&t);
+    assert_eq!(code(&o), 130, "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "start\n");
+
+    // Record a full run, then interrupt its replay during the computation.
+    let t2 = fresh_trace_dir("ctrlc-full");
+    let o = record(&t2, &[bin.to_str().unwrap()]);
+    assert_eq!(code(&o), 0);
+    let mut rep = rtt()
+        .args(["replay", "--autopilot"])
+        .arg(&t2)
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(rep.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "start\n");
+    let pgid = nix::unistd::Pid::from_raw(-(rep.id() as i32));
+    nix::sys::signal::kill(pgid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let o = rep.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert!(stderr(&o).contains("interrupted"), "{}", stderr(&o));
+    // No replayed process is left running.
+    let left = std::process::Command::new("pgrep")
+        .arg("-f")
+        .arg(bin.to_str().unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        left.stdout.is_empty(),
+        "tracee left running: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
