@@ -281,7 +281,6 @@ fn default_trace_location_and_latest() {
 /// Ctrl-C while replaying stops rtt cleanly with no tracee left behind.
 #[test]
 fn ctrl_c_during_record_and_replay() {
-    use std::os::unix::process::CommandExt;
     let dir = work_dir().join(format!("ctrlc-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let src = dir.join("spin.c");
@@ -304,25 +303,10 @@ fn ctrl_c_during_record_and_replay() {
 
     // Record: SIGINT to the whole process group, as a terminal's Ctrl-C does.
     let t = fresh_trace_dir("ctrlc");
-    let mut rec = rtt()
-        .arg("record")
-        .arg("-o")
-        .arg(&t)
-        .arg("--")
-        .arg(&bin)
-        .process_group(0)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(rec.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    assert_eq!(line, "start\n");
-    let pgid = nix::unistd::Pid::from_raw(-(rec.id() as i32));
-    nix::sys::signal::kill(pgid, nix::sys::signal::Signal::SIGINT).unwrap();
-    let status = rec.wait().unwrap();
+    let mut cmd = rtt();
+    cmd.arg("record").arg("-o").arg(&t).arg("--").arg(&bin);
+    let rec = ctrl_c_after_first_line(cmd);
+    let status = rec.status;
     assert_eq!(
         status.code(),
         Some(130),
@@ -338,22 +322,9 @@ fn ctrl_c_during_record_and_replay() {
     let t2 = fresh_trace_dir("ctrlc-full");
     let o = record(&t2, &[bin.to_str().unwrap()]);
     assert_eq!(code(&o), 0);
-    let mut rep = rtt()
-        .args(["replay", "--autopilot"])
-        .arg(&t2)
-        .process_group(0)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(rep.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    assert_eq!(line, "start\n");
-    let pgid = nix::unistd::Pid::from_raw(-(rep.id() as i32));
-    nix::sys::signal::kill(pgid, nix::sys::signal::Signal::SIGINT).unwrap();
-    let o = rep.wait_with_output().unwrap();
+    let mut cmd = rtt();
+    cmd.args(["replay", "--autopilot"]).arg(&t2);
+    let o = ctrl_c_after_first_line(cmd);
     assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
     assert!(stderr(&o).contains("interrupted"), "{}", stderr(&o));
     // No replayed process is left running.
@@ -368,4 +339,24 @@ fn ctrl_c_during_record_and_replay() {
         String::from_utf8_lossy(&left.stdout)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `cmd` in its own process group, waits for its first line ("start"), then sends
+/// SIGINT to the group as a terminal's Ctrl-C does, and collects the rest.
+fn ctrl_c_after_first_line(mut cmd: std::process::Command) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    let mut child = cmd
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "start\n");
+    let pgid = nix::unistd::Pid::from_raw(-(child.id() as i32));
+    nix::sys::signal::kill(pgid, nix::sys::signal::Signal::SIGINT).unwrap();
+    child.wait_with_output().unwrap()
 }

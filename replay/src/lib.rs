@@ -8,7 +8,7 @@
 //!   emulating what the [`syscalls`] table says to emulate and checking the rest.
 //! - [`sys`] is the only module with `unsafe`: raw ptrace, wait, fork/exec.
 #![deny(missing_docs)]
-#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(unsafe_code, unsafe_op_in_unsafe_fn)]
 
 pub mod auxv;
 pub mod cpu;
@@ -19,6 +19,7 @@ pub mod record;
 pub mod regs;
 pub mod remote;
 pub mod replay;
+#[allow(unsafe_code)]
 pub mod sys;
 pub mod syscalls;
 pub mod trace;
