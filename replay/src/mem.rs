@@ -71,6 +71,27 @@ impl Memory {
         Ok(out)
     }
 
+    /// Whether `len` bytes at `addr` are writable with the tracee's own page permissions
+    /// (what the kernel checks when a syscall writes there). Leaves memory unchanged.
+    pub fn probe_writable(&self, addr: RemoteAddr, len: usize) -> bool {
+        use nix::sys::uio::{process_vm_readv, process_vm_writev, RemoteIoVec};
+        use std::io::{IoSlice, IoSliceMut};
+        if len == 0 {
+            return true;
+        }
+        let pid = nix::unistd::Pid::from_raw(self.pid);
+        let remote = [RemoteIoVec {
+            base: addr.0 as usize,
+            len,
+        }];
+        let mut buf = vec![0u8; len];
+        let read = process_vm_readv(pid, &mut [IoSliceMut::new(&mut buf)], &remote);
+        if read != Ok(len) {
+            return false;
+        }
+        process_vm_writev(pid, &[IoSlice::new(&buf)], &remote) == Ok(len)
+    }
+
     /// Writes `data` at `addr`, even into read-only private mappings.
     pub fn write(&self, addr: RemoteAddr, data: &[u8]) -> Result<()> {
         self.file.write_all_at(data, addr.0).map_err(|e| {

@@ -12,7 +12,21 @@ pub const PTRACE_OPTIONS: libc::c_int = libc::PTRACE_O_TRACESYSGOOD
     | libc::PTRACE_O_TRACEVFORK
     | libc::PTRACE_O_TRACECLONE
     | libc::PTRACE_O_TRACEEXEC
+    | libc::PTRACE_O_TRACESECCOMP
     | libc::PTRACE_O_EXITKILL;
+
+/// Syscalls after which a file descriptor number may name another file than before.
+pub fn may_replace_fds(nr: i64) -> bool {
+    matches!(
+        nr,
+        libc::SYS_close
+            | libc::SYS_dup2
+            | libc::SYS_dup3
+            | libc::SYS_close_range
+            | libc::SYS_execve
+            | libc::SYS_execveat
+    )
+}
 
 /// `si_code` of signals sent by the kernel itself.
 pub const SI_KERNEL: i32 = 0x80;

@@ -6,6 +6,7 @@
 //! `wait4` or a pipe read never stops the others. Stops are handled in the order the kernel
 //! reports them, and that order is the event order the replayer follows.
 
+mod fastpath;
 mod process;
 mod signal;
 mod syscall;
@@ -58,7 +59,7 @@ enum State {
     Ready,
     /// Running user code (at most one tracee).
     Running,
-    /// Resumed into a syscall; its next stop is reported whenever the kernel is done.
+    /// Resumed into a syscall; its exit stop is reported whenever the kernel is done.
     InSyscall,
 }
 
@@ -67,8 +68,6 @@ enum State {
 struct Entry {
     nr: i64,
     args: [u64; 6],
-    /// Result to force at exit for syscalls that do not run (Policy::Fake).
-    fake: Option<i64>,
     /// 1 or 2 when writing to rtt's stdout/stderr.
     echo: Option<u8>,
 }
@@ -77,7 +76,6 @@ struct Entry {
 struct Task {
     mem: Memory,
     state: State,
-    in_syscall: bool,
     entry: Option<Entry>,
     /// Signal to deliver when next resumed.
     pending_sig: i32,
@@ -98,6 +96,7 @@ pub(crate) struct Recorder {
     /// Captured files by identity: (hash, size).
     file_cache: HashMap<FileKey, (String, u64)>,
     my_pid: i32,
+    fast: fastpath::FastPath,
     exec_seen: bool,
     first_exec_error: Option<i64>,
 }
@@ -150,6 +149,8 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome> {
     };
     let w = TraceWriter::create(&opts.trace_dir, &header)?;
     let pid = sys::spawn_traced(&spec)?;
+    // After the trace writer's thread exists: that thread keeps using vDSO clocks.
+    sys::trap_tsc_in_this_thread();
     // Ctrl-C belongs to the program while recording; SIGTERM/SIGHUP end the recording.
     sys::ignore_terminal_signals();
     sys::catch_interrupts_except_int();
@@ -163,6 +164,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome> {
         early: HashSet::new(),
         file_cache: HashMap::new(),
         my_pid: std::process::id() as i32,
+        fast: fastpath::FastPath::default(),
         exec_seen: false,
         first_exec_error: None,
     };
@@ -193,7 +195,6 @@ impl Recorder {
         let task = Task {
             mem: Memory::open(pid)?,
             state: State::Ready,
-            in_syscall: false,
             entry: None,
             pending_sig: 0,
         };
@@ -230,7 +231,8 @@ impl Recorder {
                 continue;
             }
             let sig = std::mem::take(&mut t.pending_sig);
-            match sys::resume(Resume::Syscall, tid, sig) {
+            // User code runs until its next syscall's seccomp stop, a signal or an event.
+            match sys::resume(Resume::Cont, tid, sig) {
                 Ok(()) => {
                     t.state = State::Running;
                     self.running = Some(tid);
@@ -288,15 +290,10 @@ impl Recorder {
         match stop {
             Stop::Exited(code) => self.task_exited(tid, ExitStatus::Code(code)),
             Stop::Killed(sig) => self.task_exited(tid, ExitStatus::Signal(sig)),
-            Stop::Syscall => {
-                let t = self.task_mut(tid)?;
-                t.in_syscall = !t.in_syscall;
-                if t.in_syscall {
-                    self.syscall_entry(tid)
-                } else {
-                    self.syscall_exit(tid)
-                }
-            }
+            // Every syscall stops first in seccomp; only those resumed with PTRACE_SYSCALL
+            // from there report an exit stop.
+            Stop::Event(libc::PTRACE_EVENT_SECCOMP) => self.syscall_entry(tid),
+            Stop::Syscall => self.syscall_exit(tid),
             Stop::Event(ev) => self.ptrace_event(tid, ev),
             Stop::Signal(libc::SIGSTOP) if self.born(tid) => Ok(()),
             Stop::Signal(sig) => self.signal_stop(tid, sig),
@@ -306,6 +303,7 @@ impl Recorder {
     fn task_exited(&mut self, tid: i32, status: ExitStatus) -> Result<()> {
         self.w.append(&Event::Exit { tid, status })?;
         self.tasks.remove(&tid);
+        self.fast.forget(tid);
         if self.running == Some(tid) {
             self.running = None;
         }

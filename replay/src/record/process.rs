@@ -37,7 +37,6 @@ impl Recorder {
         let task = Task {
             mem: Memory::open(child)?,
             state: if early { State::Ready } else { State::Unborn },
-            in_syscall: false,
             entry: None,
             pending_sig: 0,
         };

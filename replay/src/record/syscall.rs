@@ -1,7 +1,7 @@
 //! Recording one syscall: its entry (number, arguments, policy) and its exit (result and
 //! the memory the kernel wrote).
 
-use super::{Entry, Recorder};
+use super::{fastpath, Entry, Recorder};
 use crate::error::{Error, Result};
 use crate::remote::RemoteAddr;
 use crate::syscalls::{self, Policy};
@@ -34,6 +34,9 @@ impl Recorder {
             return Err(Error::Unsupported { name, nr, event });
         }
         self.w.append(&Event::SyscallEntry { tid, nr, args })?;
+        if tracee::may_replace_fds(nr) {
+            self.fast.invalidate();
+        }
         let mut fake = match def.map(|d| d.policy) {
             Some(Policy::Fake(v)) => Some(v),
             _ => None,
@@ -42,21 +45,47 @@ impl Recorder {
         if nr == libc::SYS_prctl && args[0] == PR_SET_TSC {
             fake = Some(0);
         }
-        if fake.is_some() {
+        let done = match fake {
+            Some(ret) => Some(fastpath::Done {
+                ret,
+                writes: Vec::new(),
+                echo: None,
+            }),
+            None if def.map(|d| d.policy) == Some(Policy::Emulate) => {
+                let mem = &self
+                    .tasks
+                    .get(&tid)
+                    .ok_or_else(|| Error::Trace(format!("internal: unknown tracee {tid}")))?
+                    .mem;
+                self.fast.try_complete(tid, self.my_pid, nr, &args, mem)?
+            }
+            None => None,
+        };
+        if done.is_none() {
+            // Anything run by the tracee may change its address space.
+            self.fast.address_spaces_changed();
+        }
+        if let Some(done) = done {
+            // Completed here: skip the syscall in the tracee and give it the result.
             regs.set_orig_rax(u64::MAX);
+            regs.set_rax(done.ret as u64);
             sys::setregs(tid, &regs)?;
+            self.w.append(&Event::SyscallExit {
+                tid,
+                ret: done.ret,
+                writes: done.writes,
+                mapped: None,
+                echo: done.echo,
+            })?;
+            self.make_ready(tid);
+            return Ok(());
         }
         let echo = if tracee::is_write(nr) {
             self.echo_target(tid, args[0] as i32)
         } else {
             None
         };
-        self.task_mut(tid)?.entry = Some(Entry {
-            nr,
-            args,
-            fake,
-            echo,
-        });
+        self.task_mut(tid)?.entry = Some(Entry { nr, args, echo });
         self.resume_in_kernel(tid)
     }
 
@@ -73,16 +102,7 @@ impl Recorder {
             self.make_ready(tid);
             return Ok(());
         };
-        let mut regs = self.regs(tid)?;
-        let ret = match entry.fake {
-            Some(v) => {
-                regs.set_rax(v as u64);
-                regs.set_orig_rax(entry.nr as u64);
-                sys::setregs(tid, &regs)?;
-                v
-            }
-            None => regs.rax() as i64,
-        };
+        let ret = self.regs(tid)?.rax() as i64;
         let is_exec = entry.nr == libc::SYS_execve || entry.nr == libc::SYS_execveat;
         if is_exec && ret < 0 && tid == self.first && !self.exec_seen {
             self.first_exec_error = Some(ret);

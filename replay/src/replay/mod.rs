@@ -60,7 +60,10 @@ pub struct ReplayOutcome {
 enum At {
     Initial,
     Entry,
+    /// A syscall-exit stop.
     Exit,
+    /// A seccomp stop whose syscall rtt completed: resuming skips it.
+    Skipped,
     Signal,
     Trap,
 }
@@ -68,7 +71,10 @@ enum At {
 /// What replay does with the syscall a tracee is in.
 #[derive(Debug, Clone)]
 enum Mode {
-    /// Skipped; result and memory from the trace.
+    /// Skipped; result and memory from the trace, given in the seccomp stop (one stop).
+    EmulateInPlace,
+    /// Skipped, but run to an exit stop so that the kernel's syscall-restart handling sees
+    /// the recorded result (-ERESTARTSYS and friends, when a signal interrupted it).
     Emulate,
     /// Skipped but run as rt_sigsuspend(mask) so that the recorded signal is delivered with
     /// the syscall's temporary mask (ppoll/pselect6/epoll_pwait interrupted by a signal).
@@ -166,6 +172,7 @@ pub fn replay(opts: &ReplayOptions) -> Result<ReplayOutcome> {
         no_core: true,
     };
     let pid = sys::spawn_traced(&spec)?;
+    sys::trap_tsc_in_this_thread();
     let mut r = Replayer {
         trace,
         events,
@@ -286,7 +293,7 @@ impl Replayer {
         let t = self.task(tid)?;
         if t.stopped {
             let sig = std::mem::take(&mut t.pending_sig);
-            sys::resume(Resume::Syscall, t.pid, sig)?;
+            sys::resume(Resume::Cont, t.pid, sig)?;
             t.stopped = false;
         }
         self.wait_for(tid, expect_signal)
@@ -317,7 +324,7 @@ impl Replayer {
                         Err(_) => false,
                     };
                     if !synchronous {
-                        sys::resume(Resume::Syscall, pid, 0)?;
+                        sys::resume(Resume::Cont, pid, 0)?;
                         continue;
                     }
                 }
@@ -352,7 +359,7 @@ impl Replayer {
         if t.stopped {
             {
                 let sig = std::mem::take(&mut t.pending_sig);
-                sys::resume(Resume::Syscall, pid, sig)?;
+                sys::resume(Resume::Cont, pid, sig)?;
             }
             t.stopped = false;
         }

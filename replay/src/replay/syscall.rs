@@ -24,10 +24,19 @@ fn interrupted_by_signal(ret: i64) -> bool {
     )
 }
 
+/// Results the kernel acts on when it delivers a signal (it may restart the syscall), which
+/// it does only if it sees them at a syscall exit with the syscall number in orig_rax.
+fn needs_restart_handling(ret: i64) -> bool {
+    matches!(
+        -ret,
+        ERESTARTSYS | ERESTARTNOHAND | ERESTART_RESTARTBLOCK | 513
+    )
+}
+
 impl Replayer {
     pub(super) fn syscall_entry(&mut self, tid: i32, nr: i64, args: [u64; 6]) -> Result<()> {
         let stop = self.advance(tid, None)?;
-        if stop != Stop::Syscall {
+        if stop != Stop::Event(libc::PTRACE_EVENT_SECCOMP) {
             return Err(self.diverged(format!(
                 "expected thread {tid} to enter {}, it stopped: {stop:?}",
                 syscalls::name(nr)
@@ -48,8 +57,22 @@ impl Replayer {
                 hex_args(&got_args)
             )));
         }
-        let (mode, wake) = self.entry_mode(tid, nr, &args)?;
+        let (mut mode, wake) = self.entry_mode(tid, nr, &args)?;
+        if let Mode::Emulate = mode {
+            let next = self.lookahead(tid, 1)?;
+            match next {
+                Some(Event::SyscallExit { ret, .. }) if !needs_restart_handling(ret) => {
+                    // Completed in the seccomp stop: the kernel skips it and leaves rax.
+                    regs.set_orig_rax(u64::MAX);
+                    regs.set_rax(ret as u64);
+                    sys::setregs(pid, &regs)?;
+                    mode = Mode::EmulateInPlace;
+                }
+                _ => {}
+            }
+        }
         match &mode {
+            Mode::EmulateInPlace | Mode::Reexec | Mode::RestoreResult => {}
             Mode::Emulate => {
                 regs.set_orig_rax(u64::MAX);
                 sys::setregs(pid, &regs)?;
@@ -78,14 +101,17 @@ impl Replayer {
                 regs.set_syscall_args(&[addr, args[1], args[2], flags as u64, u64::MAX, 0]);
                 sys::setregs(pid, &regs)?;
             }
-            Mode::Reexec | Mode::RestoreResult => {}
         }
+        let in_place = matches!(mode, Mode::EmulateInPlace);
         let t = self.task(tid)?;
-        t.at = At::Entry;
+        t.at = if in_place { At::Skipped } else { At::Entry };
         t.wake = wake;
         t.entry = Some(Entry { nr, args, mode });
-        sys::resume(Resume::Syscall, pid, 0)?;
-        t.stopped = false;
+        if !in_place {
+            // Run it (or the skip) to its exit stop.
+            sys::resume(Resume::Syscall, pid, 0)?;
+            t.stopped = false;
+        }
         Ok(())
     }
 
@@ -218,6 +244,9 @@ impl Replayer {
                 "thread {tid} returns from a syscall it did not enter"
             )));
         };
+        if let Mode::EmulateInPlace = entry.mode {
+            return self.finish_exit(tid, &entry, ret, writes, echo, At::Skipped);
+        }
         let stop = self.wait_for(tid, None)?;
         if stop != Stop::Syscall {
             return Err(self.diverged(format!(
@@ -228,6 +257,7 @@ impl Replayer {
         let mut regs = sys::getregs(pid)?;
         let got = regs.rax() as i64;
         match &entry.mode {
+            Mode::EmulateInPlace => {}
             Mode::Emulate | Mode::RestoreResult => {
                 regs.set_rax(ret as u64);
                 regs.set_orig_rax(entry.nr as u64);
@@ -263,11 +293,24 @@ impl Replayer {
                 self.fill_mapping(tid, ret as u64, entry.args[1], hash, *offset, *file_size)?;
             }
         }
+        self.finish_exit(tid, &entry, ret, writes, echo, At::Exit)
+    }
+
+    /// Restores the memory a syscall wrote and echoes what it wrote to stdout/stderr.
+    fn finish_exit(
+        &mut self,
+        tid: i32,
+        entry: &Entry,
+        ret: i64,
+        writes: &[MemWrite],
+        echo: Option<u8>,
+        at: At,
+    ) -> Result<()> {
         let t = self.task(tid)?;
         for w in writes {
             t.mem.write(RemoteAddr(w.addr), &w.data)?;
         }
-        t.at = At::Exit;
+        t.at = at;
         if let (Some(fd), true) = (echo, self.echo && ret > 0) {
             let data = tracee::written_bytes(entry.nr, &entry.args, ret, &self.task(tid)?.mem)?;
             let res = if fd == 2 {
