@@ -9,8 +9,13 @@ pub enum Stop {
     Killed(i32),
     /// Syscall entry or exit stop (PTRACE_O_TRACESYSGOOD).
     Syscall,
-    /// A PTRACE_EVENT_* stop.
+    /// A PTRACE_EVENT_* stop other than PTRACE_EVENT_STOP.
     Event(i32),
+    /// A seized tracee stopped by a stop signal (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU).
+    GroupStop(i32),
+    /// A seized tracee's other PTRACE_EVENT_STOP: a new task's first stop, or a tracee in
+    /// PTRACE_LISTEN that was continued.
+    EventStop,
     /// Signal-delivery-stop (or group-stop; tell them apart with GETSIGINFO).
     Signal(i32),
 }
@@ -26,6 +31,13 @@ pub fn decode(status: i32) -> Stop {
         let event = (status >> 16) & 0xff;
         if sig == (libc::SIGTRAP | 0x80) {
             Stop::Syscall
+        } else if event == libc::PTRACE_EVENT_STOP {
+            match sig {
+                libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU => {
+                    Stop::GroupStop(sig)
+                }
+                _ => Stop::EventStop,
+            }
         } else if event != 0 {
             Stop::Event(event)
         } else {

@@ -83,6 +83,7 @@ pub fn describe(ev: &Event) -> String {
             if *sync { "fault" } else { "async" },
             regs.rip()
         ),
+        Event::GroupStop { tid, signo } => format!("{tid} stopped by {}", signal_name(*signo)),
         Event::Rdtsc { tid, value, aux } => match aux {
             Some(a) => format!("{tid} rdtscp = {value:#x} aux {a:#x}"),
             None => format!("{tid} rdtsc = {value:#x}"),

@@ -61,6 +61,8 @@ enum State {
     Running,
     /// Resumed into a syscall; its exit stop is reported whenever the kernel is done.
     InSyscall,
+    /// In a group-stop (job control), waiting for SIGCONT under PTRACE_LISTEN.
+    Stopped,
 }
 
 /// The syscall a tracee is in.
@@ -282,7 +284,7 @@ impl Recorder {
         let stop = decode(status);
         if !self.tasks.contains_key(&tid) {
             // A new child's first stop, reported before its parent's fork event.
-            if let Stop::Signal(_) | Stop::Event(_) = stop {
+            if let Stop::Signal(_) | Stop::Event(_) | Stop::EventStop = stop {
                 self.early.insert(tid);
             }
             return Ok(());
@@ -295,7 +297,21 @@ impl Recorder {
             Stop::Event(libc::PTRACE_EVENT_SECCOMP) => self.syscall_entry(tid),
             Stop::Syscall => self.syscall_exit(tid),
             Stop::Event(ev) => self.ptrace_event(tid, ev),
-            Stop::Signal(libc::SIGSTOP) if self.born(tid) => Ok(()),
+            Stop::EventStop if self.born(tid) => Ok(()),
+            // Continued while in PTRACE_LISTEN: its SIGCONT delivery comes next.
+            Stop::EventStop => {
+                self.make_ready(tid);
+                Ok(())
+            }
+            Stop::GroupStop(signo) => {
+                self.w.append(&Event::GroupStop { tid, signo })?;
+                sys::listen(tid)?;
+                if self.running == Some(tid) {
+                    self.running = None;
+                }
+                self.task_mut(tid)?.state = State::Stopped;
+                Ok(())
+            }
             Stop::Signal(sig) => self.signal_stop(tid, sig),
         }
     }

@@ -111,6 +111,8 @@ struct Task {
     wake: Option<i32>,
     /// A signal rtt sent that is now pending in the tracee.
     woken: Option<i32>,
+    /// In a group-stop under PTRACE_LISTEN (not in a ptrace stop).
+    group_stopped: bool,
 }
 
 pub(crate) struct Replayer {
@@ -235,6 +237,7 @@ impl Replayer {
                     sync,
                 } => self.signal(tid, signo, &siginfo, &regs, sync)?,
                 Event::Rdtsc { tid, value, aux } => self.rdtsc(tid, value, aux)?,
+                Event::GroupStop { tid, signo } => self.group_stop(tid, signo)?,
                 Event::NewTask {
                     parent,
                     child,
@@ -401,6 +404,7 @@ impl Task {
             pending_sig: 0,
             wake: None,
             woken: None,
+            group_stopped: false,
         }
     }
 }

@@ -36,7 +36,7 @@ impl Replayer {
         loop {
             match sys::waitpid(pid, false)? {
                 Some((_, st)) => match crate::wait::decode(st) {
-                    Stop::Signal(libc::SIGSTOP) => break,
+                    Stop::EventStop => break,
                     Stop::Signal(_) => sys::resume(sys::Resume::Cont, pid, 0)?,
                     other => {
                         return Err(self.diverged(format!("new task {child} stopped: {other:?}")))

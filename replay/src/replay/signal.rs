@@ -42,11 +42,47 @@ impl Replayer {
         Ok(())
     }
 
+    /// The recorded stop signal puts `tid` in a group-stop, as it did at record.
+    pub(super) fn group_stop(&mut self, tid: i32, signo: i32) -> Result<()> {
+        let stop = self.advance(tid, None)?;
+        if stop != Stop::GroupStop(signo) {
+            return Err(self.diverged(format!(
+                "expected thread {tid} to stop ({}), it stopped: {stop:?}",
+                signal_name(signo)
+            )));
+        }
+        let t = self.task(tid)?;
+        sys::listen(t.pid)?;
+        t.stopped = false;
+        t.group_stopped = true;
+        Ok(())
+    }
+
     /// Brings `tid` to a signal-delivery stop whose registers are `target`, from which
     /// resuming with `signo` delivers it as at record.
     fn reach_delivery_point(&mut self, tid: i32, signo: i32, target: &Regs) -> Result<()> {
         let t = self.task(tid)?;
         let pid = t.pid;
+        if t.group_stopped {
+            // Only SIGCONT ends a group-stop: send it for real (the kill that sent it at
+            // record is emulated), then take its delivery stop.
+            if signo != libc::SIGCONT {
+                return Err(self.diverged(format!(
+                    "{} delivered to stopped thread {tid}",
+                    signal_name(signo)
+                )));
+            }
+            t.group_stopped = false;
+            sys::kill(pid, libc::SIGCONT)?;
+            let stop = self.wait_for(tid, Some(signo))?;
+            if stop == Stop::Signal(signo) {
+                return Ok(());
+            }
+            if stop != Stop::EventStop {
+                return Err(self.diverged(format!("continuing thread {tid}: it stopped: {stop:?}")));
+            }
+            return self.expect_signal_stop(tid, signo);
+        }
         if t.woken == Some(signo) {
             // rtt sent it to end a sigsuspend; it is pending: let the kernel dequeue it.
             t.woken = None;

@@ -341,7 +341,7 @@ pub fn spawn_traced(spec: &SpawnSpec) -> Result<i32> {
                 libc::personality((persona | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong);
             }
             libc::prctl(libc::PR_SET_TSC, libc::PR_TSC_SIGSEGV, 0, 0, 0);
-            libc::ptrace(libc::PTRACE_TRACEME, 0, 0usize, 0usize);
+            // Wait, stopped, for the tracer to seize us and send SIGCONT.
             libc::kill(libc::getpid(), libc::SIGSTOP);
             // From here on every syscall is reported to the tracer before it runs.
             libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
@@ -352,18 +352,64 @@ pub fn spawn_traced(spec: &SpawnSpec) -> Result<i32> {
             libc::_exit(127);
         }
     }
-    match waitpid(pid, false)? {
-        Some((_, status))
-            if libc::WIFSTOPPED(status) && libc::WSTOPSIG(status) == libc::SIGSTOP =>
-        {
-            Ok(pid)
-        }
-        Some((_, status)) => Err(Error::Spawn(format!(
-            "cannot start {}: the child did not stop (status {status:#x})",
-            spec.exe.to_string_lossy()
-        ))),
-        None => Err(Error::Spawn("cannot start the program".into())),
+    attach_spawned(pid).inspect_err(|_| kill_hard(pid))?;
+    Ok(pid)
+}
+
+/// Seizes the child stopped by its own SIGSTOP and continues it to the SIGCONT's
+/// signal-delivery stop (resuming from there with no signal lets it run on).
+fn attach_spawned(pid: i32) -> Result<()> {
+    let mut status = 0;
+    // SAFETY: waitpid writes one int into `status`.
+    let rc = unsafe { libc::waitpid(pid, &mut status, libc::WUNTRACED) };
+    if rc != pid || !libc::WIFSTOPPED(status) {
+        return Err(Error::Spawn(format!(
+            "cannot start the program (status {status:#x})"
+        )));
     }
+    // SAFETY: SEIZE takes the option bits in `data`, no pointers.
+    let rc = unsafe {
+        libc::ptrace(
+            libc::PTRACE_SEIZE,
+            pid,
+            0usize,
+            crate::tracee::PTRACE_OPTIONS as libc::c_long,
+        )
+    };
+    check("ptrace SEIZE", rc)?;
+    kill(pid, libc::SIGCONT)?;
+    loop {
+        let Some((_, st)) = waitpid(pid, false)? else {
+            continue;
+        };
+        match crate::wait::decode(st) {
+            crate::wait::Stop::Signal(libc::SIGCONT) => return Ok(()),
+            crate::wait::Stop::GroupStop(_) => listen(pid)?,
+            crate::wait::Stop::EventStop | crate::wait::Stop::Signal(_) => {
+                resume(Resume::Cont, pid, 0)?
+            }
+            other => {
+                return Err(Error::Spawn(format!(
+                    "cannot start the program: it stopped: {other:?}"
+                )))
+            }
+        }
+    }
+}
+
+/// Lets a tracee in group-stop stay stopped, while the tracer is told when it is
+/// continued (PTRACE_LISTEN).
+pub fn listen(pid: i32) -> Result<()> {
+    // SAFETY: LISTEN takes no pointers.
+    let rc = unsafe { libc::ptrace(libc::PTRACE_LISTEN, pid, 0usize, 0usize) };
+    check("ptrace LISTEN", rc).map(drop)
+}
+
+/// Sends signal `sig` to process `pid`.
+pub fn kill(pid: i32, sig: i32) -> Result<()> {
+    // SAFETY: kill takes integers only.
+    let rc = unsafe { libc::kill(pid, sig) };
+    check("kill", rc as libc::c_long).map(drop)
 }
 
 /// Opens a pidfd for process `pid`.

@@ -152,6 +152,14 @@ pub enum Event {
         /// Raised by the instruction at `regs.rip` (a fault), so it recurs by itself.
         sync: bool,
     },
+    /// `tid` entered a group-stop (job control: SIGSTOP, SIGTSTP, ...); it stays stopped
+    /// until a SIGCONT, recorded as a `Signal` event.
+    GroupStop {
+        /// Recorded thread id.
+        tid: i32,
+        /// The stop signal.
+        signo: i32,
+    },
     /// `rdtsc` or `rdtscp` executed by `tid`, emulated.
     Rdtsc {
         /// Recorded thread id.
@@ -218,6 +226,7 @@ impl Event {
             | Event::SyscallExit { tid, .. }
             | Event::Signal { tid, .. }
             | Event::Rdtsc { tid, .. }
+            | Event::GroupStop { tid, .. }
             | Event::Exec { tid, .. }
             | Event::Exit { tid, .. }
             | Event::Unsupported { tid, .. } => Some(*tid),

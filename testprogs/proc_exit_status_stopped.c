@@ -1,4 +1,3 @@
-/* KNOWN GAP: rtt does not yet handle job-control group-stops (SIGSTOP) in tracees. */
 /* a child stops itself with SIGSTOP; the parent sees WIFSTOPPED via waitpid(WUNTRACED), then kills the stopped child. */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,4 +1,3 @@
-/* KNOWN GAP: rtt does not yet handle job-control group-stops (SIGSTOP/SIGCONT) in tracees. */
 /* waitid on a child that stops itself with SIGSTOP (WSTOPPED), is resumed with SIGCONT (WCONTINUED), then exits. */
 #define _GNU_SOURCE
 #include <errno.h>
