@@ -83,6 +83,10 @@ pub fn describe(ev: &Event) -> String {
             if *sync { "fault" } else { "async" },
             regs.rip()
         ),
+        Event::MemoryChanged { tid, writes } => {
+            let bytes: usize = writes.iter().map(|w| w.data.len()).sum();
+            format!("{tid} memory changed: {bytes} bytes of a mapped file were written")
+        }
         Event::GroupStop { tid, signo } => format!("{tid} stopped by {}", signal_name(*signo)),
         Event::Rdtsc { tid, value, aux } => match aux {
             Some(a) => format!("{tid} rdtscp = {value:#x} aux {a:#x}"),

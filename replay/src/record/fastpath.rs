@@ -111,6 +111,18 @@ impl FastPath {
         true
     }
 
+    /// The (device, inode) of regular file `fd` of `pid` and its current offset.
+    pub fn file_of(&mut self, pid: i32, fd: i32, my_pid: i32) -> Option<((u64, u64), u64)> {
+        use std::io::Seek;
+        let dup = self.dup(pid, fd, my_pid)?;
+        if dup.kind != Kind::File {
+            return None;
+        }
+        let meta = dup.file.metadata().ok()?;
+        let pos = (&dup.file).stream_position().ok()?;
+        Some(((meta.dev(), meta.ino()), pos))
+    }
+
     /// Forgets a process that ended.
     pub fn forget(&mut self, pid: i32) {
         self.writable.remove(&pid);

@@ -6,6 +6,7 @@
 //! `wait4` or a pipe read never stops the others. Stops are handled in the order the kernel
 //! reports them, and that order is the event order the replayer follows.
 
+mod coherence;
 mod fastpath;
 mod process;
 mod signal;
@@ -99,6 +100,7 @@ pub(crate) struct Recorder {
     file_cache: HashMap<FileKey, (String, u64)>,
     my_pid: i32,
     fast: fastpath::FastPath,
+    maps: coherence::Mappings,
     exec_seen: bool,
     first_exec_error: Option<i64>,
 }
@@ -167,6 +169,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome> {
         file_cache: HashMap::new(),
         my_pid: std::process::id() as i32,
         fast: fastpath::FastPath::default(),
+        maps: coherence::Mappings::default(),
         exec_seen: false,
         first_exec_error: None,
     };
@@ -320,6 +323,7 @@ impl Recorder {
         self.w.append(&Event::Exit { tid, status })?;
         self.tasks.remove(&tid);
         self.fast.forget(tid);
+        self.maps.forget(tid);
         if self.running == Some(tid) {
             self.running = None;
         }

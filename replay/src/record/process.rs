@@ -85,6 +85,7 @@ impl Recorder {
             maps,
         })?;
         self.exec_seen = true;
+        self.maps.forget(tid);
         self.resume_in_kernel(tid)
     }
 }

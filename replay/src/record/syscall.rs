@@ -77,6 +77,7 @@ impl Recorder {
                 mapped: None,
                 echo: done.echo,
             })?;
+            self.after_file_write(tid, nr, &args, done.ret)?;
             self.make_ready(tid);
             return Ok(());
         }
@@ -113,6 +114,8 @@ impl Recorder {
         } else {
             None
         };
+        let file = mapped.as_ref().map(|(_, file)| *file);
+        let mapped = mapped.map(|(m, _)| m);
         self.w.append(&Event::SyscallExit {
             tid,
             ret,
@@ -120,6 +123,17 @@ impl Recorder {
             mapped,
             echo: entry.echo,
         })?;
+        let a = &entry.args;
+        match entry.nr {
+            libc::SYS_mmap if ret >= 0 => {
+                if let Some(file) = file {
+                    self.maps
+                        .add(file, tid, ret as u64, a[1].div_ceil(4096) * 4096, a[5]);
+                }
+            }
+            libc::SYS_munmap | libc::SYS_mremap if ret >= 0 => self.maps.unmap(tid, a[0], a[1]),
+            _ => self.after_file_write(tid, entry.nr, a, ret)?,
+        }
         self.make_ready(tid);
         Ok(())
     }
@@ -146,7 +160,11 @@ impl Recorder {
     }
 
     /// For an mmap of a file: a copy of the file in the trace.
-    fn mapped_file(&mut self, tid: i32, args: &[u64; 6]) -> Result<Option<MappedFile>> {
+    fn mapped_file(
+        &mut self,
+        tid: i32,
+        args: &[u64; 6],
+    ) -> Result<Option<(MappedFile, (u64, u64))>> {
         let flags = args[3] as i32;
         let fd = args[4] as i32;
         if flags & libc::MAP_ANONYMOUS != 0 || fd < 0 {
@@ -169,12 +187,13 @@ impl Recorder {
             });
         }
         let (hash, file_size) = self.capture_file(&fd_path)?;
-        Ok(Some(MappedFile {
+        let mapped = MappedFile {
             hash,
             path,
             offset: args[5],
             file_size,
-        }))
+        };
+        Ok(Some((mapped, (meta.dev(), meta.ino()))))
     }
 
     /// Captures the file at `path` (the tracee's /proc view of it) into the trace.
@@ -194,5 +213,43 @@ impl Recorder {
         let v = self.w.store_file(std::path::Path::new(path))?;
         self.file_cache.insert(key, v.clone());
         Ok(v)
+    }
+}
+
+impl Recorder {
+    /// After a write to a file: records the pages of every mapping of it that now show
+    /// different bytes (see `coherence`).
+    fn after_file_write(&mut self, tid: i32, nr: i64, args: &[u64; 6], ret: i64) -> Result<()> {
+        if ret <= 0 || !tracee::is_write(nr) {
+            return Ok(());
+        }
+        let Some((file, pos)) = self.fast.file_of(tid, args[0] as i32, self.my_pid) else {
+            return Ok(());
+        };
+        if !self.maps.is_mapped(file) {
+            return Ok(());
+        }
+        let explicit = matches!(
+            nr,
+            libc::SYS_pwrite64 | libc::SYS_pwritev | libc::SYS_pwritev2
+        ) && args[3] as i64 >= 0;
+        let start = if explicit {
+            args[3]
+        } else {
+            pos.saturating_sub(ret as u64)
+        };
+        for (pid, addr, len) in self.maps.showing(file, start, ret as u64) {
+            let Some(t) = self.tasks.get(&pid) else {
+                continue;
+            };
+            // Pages past the end of the file cannot be read; they show nothing new.
+            if let Ok(data) = t.mem.read(RemoteAddr(addr), len as usize) {
+                self.w.append(&Event::MemoryChanged {
+                    tid: pid,
+                    writes: vec![MemWrite { addr, data }],
+                })?;
+            }
+        }
+        Ok(())
     }
 }

@@ -238,6 +238,12 @@ impl Replayer {
                 } => self.signal(tid, signo, &siginfo, &regs, sync)?,
                 Event::Rdtsc { tid, value, aux } => self.rdtsc(tid, value, aux)?,
                 Event::GroupStop { tid, signo } => self.group_stop(tid, signo)?,
+                Event::MemoryChanged { tid, writes } => {
+                    let t = self.task(tid)?;
+                    for w in &writes {
+                        t.mem.write(crate::remote::RemoteAddr(w.addr), &w.data)?;
+                    }
+                }
                 Event::NewTask {
                     parent,
                     child,

@@ -160,6 +160,13 @@ pub enum Event {
         /// The stop signal.
         signo: i32,
     },
+    /// Memory of `tid` changed without a syscall of its own: a file it maps was written.
+    MemoryChanged {
+        /// Recorded thread id.
+        tid: i32,
+        /// The new contents.
+        writes: Vec<MemWrite>,
+    },
     /// `rdtsc` or `rdtscp` executed by `tid`, emulated.
     Rdtsc {
         /// Recorded thread id.
@@ -227,6 +234,7 @@ impl Event {
             | Event::Signal { tid, .. }
             | Event::Rdtsc { tid, .. }
             | Event::GroupStop { tid, .. }
+            | Event::MemoryChanged { tid, .. }
             | Event::Exec { tid, .. }
             | Event::Exit { tid, .. }
             | Event::Unsupported { tid, .. } => Some(*tid),

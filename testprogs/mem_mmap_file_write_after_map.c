@@ -1,4 +1,3 @@
-/* KNOWN GAP: rtt replays file mappings as anonymous copies, so a write() to the file after mmap is not visible through the mapping at replay. */
 /* pwrite() to a mapped file, then read the change through a MAP_SHARED mapping and untouched MAP_PRIVATE pages. */
 #define _GNU_SOURCE
 #include <errno.h>
