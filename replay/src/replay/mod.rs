@@ -3,6 +3,7 @@
 //! recorded signals at the recorded instruction. Every event is checked against the
 //! tracee's actual state; any mismatch stops with a divergence error.
 
+mod inject;
 mod process;
 mod signal;
 mod syscall;
@@ -115,6 +116,19 @@ struct Task {
     group_stopped: bool,
 }
 
+/// The part of a file mapping past the end of the file, made PROT_NONE at replay so that
+/// touching it faults as it did at record (SIGBUS).
+#[derive(Debug, Clone, Copy)]
+struct Tail {
+    tid: i32,
+    start: u64,
+    end: u64,
+    /// The mapping's protection, restored if the file grew and the program uses the pages.
+    prot: u64,
+    /// A `syscall` instruction of the process, to run that mprotect with.
+    insn: u64,
+}
+
 pub(crate) struct Replayer {
     trace: TraceReader,
     events: EventStream,
@@ -126,6 +140,8 @@ pub(crate) struct Replayer {
     index: u64,
     /// Trace each event on stderr (RTT_DEBUG_REPLAY=1).
     debug: bool,
+    /// File-mapping tails made inaccessible.
+    tails: Vec<Tail>,
 }
 
 fn cstring(b: &[u8]) -> Result<CString> {
@@ -184,6 +200,7 @@ pub fn replay(opts: &ReplayOptions) -> Result<ReplayOutcome> {
         echo: opts.echo,
         index: 0,
         debug: std::env::var_os("RTT_DEBUG_REPLAY").is_some(),
+        tails: Vec::new(),
     };
     let result = r.start(first, pid).and_then(|()| r.run());
     r.kill_all();
@@ -322,6 +339,13 @@ impl Replayer {
                 let rip = sys::getregs(pid).map(|r| r.rip()).unwrap_or(0);
                 eprintln!("rtt-debug:   pid {pid} stop {stop:?} at {rip:#x}");
             }
+            if let Stop::Signal(libc::SIGSEGV) = stop {
+                if !matches!(expect_signal, Some(libc::SIGSEGV | libc::SIGBUS))
+                    && self.reopen_tail(tid)?
+                {
+                    continue;
+                }
+            }
             if let Stop::Signal(sig) = stop {
                 if Some(sig) != expect_signal {
                     let synchronous = match sys::getsiginfo(pid) {
@@ -342,6 +366,34 @@ impl Replayer {
             t.stopped = !matches!(stop, Stop::Exited(_) | Stop::Killed(_));
             return Ok(stop);
         }
+    }
+
+    /// `tid` faulted in a file-mapping tail made inaccessible at replay, although at record
+    /// it did not fault there: the file had grown. Gives the pages their protection back
+    /// and lets the instruction run again. False when the fault is elsewhere.
+    fn reopen_tail(&mut self, tid: i32) -> Result<bool> {
+        let pid = self.task(tid)?.pid;
+        let info = sys::getsiginfo(pid)?;
+        let addr = u64::from_le_bytes(info[16..24].try_into().unwrap_or([0; 8]));
+        let Some(i) = self
+            .tails
+            .iter()
+            .position(|t| t.tid == tid && t.start <= addr && addr < t.end)
+        else {
+            return Ok(false);
+        };
+        let tail = self.tails.remove(i);
+        let len = tail.end - tail.start;
+        self.inject_syscall_at(
+            tid,
+            tail.insn,
+            libc::SYS_mprotect,
+            [tail.start, len, tail.prot, 0, 0, 0],
+        )?;
+        let t = self.task(tid)?;
+        sys::resume(Resume::Cont, t.pid, 0)?;
+        t.stopped = false;
+        Ok(true)
     }
 
     fn exit(&mut self, tid: i32, status: ExitStatus) -> Result<()> {

@@ -23,7 +23,14 @@ impl Replayer {
         let n = siginfo.len().min(SIGINFO_SIZE);
         info[..n].copy_from_slice(&siginfo[..n]);
         if sync {
-            let stop = self.advance(tid, Some(signo))?;
+            let mut stop = self.advance(tid, Some(signo))?;
+            if signo == libc::SIGBUS && stop == Stop::Signal(libc::SIGSEGV) {
+                // A file mapping past its end is PROT_NONE at replay (see fill_mapping): the
+                // fault is the same, its signal is made the recorded one.
+                let pid = self.task(tid)?.pid;
+                sys::setsiginfo(pid, &info)?;
+                stop = Stop::Signal(signo);
+            }
             if stop != Stop::Signal(signo) {
                 return Err(self.diverged(format!(
                     "expected {} in thread {tid}, it stopped: {stop:?}",

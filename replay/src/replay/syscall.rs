@@ -290,7 +290,15 @@ impl Replayer {
                 regs.set_orig_rax(entry.nr as u64);
                 regs.set_syscall_args(&entry.args);
                 sys::setregs(pid, &regs)?;
-                self.fill_mapping(tid, ret as u64, entry.args[1], hash, *offset, *file_size)?;
+                self.fill_mapping(
+                    tid,
+                    ret as u64,
+                    entry.args[1],
+                    entry.args[2],
+                    hash,
+                    *offset,
+                    *file_size,
+                )?;
             }
         }
         self.finish_exit(tid, &entry, ret, writes, echo, At::Exit)
@@ -328,11 +336,13 @@ impl Replayer {
     }
 
     /// Copies the captured file content into a mapping made anonymous at replay.
+    #[allow(clippy::too_many_arguments)]
     fn fill_mapping(
         &mut self,
         tid: i32,
         addr: u64,
         len: u64,
+        prot: u64,
         hash: &str,
         offset: u64,
         file_size: u64,
@@ -351,12 +361,30 @@ impl Replayer {
             }
         };
         let page_len = len.div_ceil(4096) * 4096;
-        if offset >= file_size {
-            return Ok(());
+        if offset < file_size {
+            let end = file_size.min(offset.saturating_add(page_len));
+            let slice = &data[offset as usize..end as usize];
+            self.task(tid)?.mem.write(RemoteAddr(addr), slice)?;
         }
-        let end = file_size.min(offset.saturating_add(page_len));
-        let slice = &data[offset as usize..end as usize];
-        self.task(tid)?.mem.write(RemoteAddr(addr), slice)
+        // Whole pages past the end of the file raised SIGBUS at record. Make them
+        // inaccessible: the SIGSEGV that touching them now raises stands for that SIGBUS.
+        let data_pages = file_size.saturating_sub(offset).div_ceil(4096) * 4096;
+        if data_pages < page_len {
+            let (start, size) = (addr + data_pages, page_len - data_pages);
+            let prot_none = libc::PROT_NONE as u64;
+            if let Some((0, insn)) =
+                self.inject_syscall(tid, libc::SYS_mprotect, [start, size, prot_none, 0, 0, 0])?
+            {
+                self.tails.push(super::Tail {
+                    tid,
+                    start,
+                    end: start + size,
+                    prot,
+                    insn,
+                });
+            }
+        }
+        Ok(())
     }
 }
 

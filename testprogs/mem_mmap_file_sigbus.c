@@ -1,4 +1,3 @@
-/* KNOWN GAP: rtt replays file mappings as anonymous memory, so touching a page past end of file raises no SIGBUS at replay. */
 /* access to a whole page of a MAP_SHARED file mapping beyond EOF -> SIGBUS, caught with siglongjmp. */
 #define _GNU_SOURCE
 #include <errno.h>
