@@ -81,3 +81,43 @@ fn make_builds_targets() {
 fn failing_command_status_propagates() {
     record_replay("false", &["sh", "-c", "echo before; exit 42"], 42);
 }
+
+/// Replay execs the recorded copy of each executable and script: it works after they are
+/// deleted, and for relative paths after a `cd` (which is emulated at replay).
+#[test]
+fn replay_after_executables_are_deleted() {
+    let dir = work_dir().join(format!("deleted-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let prog = dir.join("prog");
+    std::fs::copy(common::build_testprog("time_basic"), &prog).unwrap();
+    let script = dir.join("script.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho script says $# args: \"$@\"\n./prog | tail -1\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let trace = common::fresh_trace_dir("deleted");
+    let cmd = format!(
+        "cd {} && ./script.sh a b && ./prog | head -3",
+        dir.display()
+    );
+    let rec = common::record(&trace, &["sh", "-c", &cmd]);
+    assert_eq!(
+        common::code(&rec),
+        0,
+        "{}",
+        String::from_utf8_lossy(&rec.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    let rep = common::replay(&trace);
+    assert_eq!(
+        common::code(&rep),
+        0,
+        "{}",
+        String::from_utf8_lossy(&rep.stderr)
+    );
+    assert_eq!(rec.stdout, rep.stdout);
+    assert!(String::from_utf8_lossy(&rep.stdout).contains("script says 2 args: a b"));
+}

@@ -54,3 +54,43 @@ pub fn read_argv(mem: &Memory, sp: u64) -> Result<Vec<String>> {
     }
     Ok(out)
 }
+
+const AT_EXECFN: u64 = 31;
+
+/// Replaces, in the initial stack at `sp`, every argv string and the AT_EXECFN string equal
+/// to `from` by `to` (same length): undoes the path substitution replay makes to exec a copy.
+pub fn replace_strings(mem: &Memory, sp: u64, from: &[u8], to: &[u8]) -> Result<()> {
+    if from.len() != to.len() {
+        return Ok(());
+    }
+    let sp = RemoteAddr(sp);
+    let argc = mem.read_u64(sp)?.min(4096);
+    let fix = |ptr: u64| -> Result<()> {
+        if mem.read_cstr(RemoteAddr(ptr), from.len() + 1)? == from {
+            mem.write(RemoteAddr(ptr), to)?;
+        }
+        Ok(())
+    };
+    for i in 0..argc {
+        fix(mem.read_u64(sp.offset(8 * (i + 1)))?)?;
+    }
+    let mut p = sp.offset(8 * (argc + 2));
+    for _ in 0..(1 << 20) {
+        if mem.read_u64(p)? == 0 {
+            break;
+        }
+        p = p.offset(8);
+    }
+    p = p.offset(8);
+    for _ in 0..512 {
+        let kind = mem.read_u64(p)?;
+        if kind == AT_NULL {
+            break;
+        }
+        if kind == AT_EXECFN {
+            fix(mem.read_u64(p.offset(8))?)?;
+        }
+        p = p.offset(16);
+    }
+    Ok(())
+}

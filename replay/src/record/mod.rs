@@ -73,6 +73,8 @@ struct Entry {
     args: [u64; 6],
     /// 1 or 2 when writing to rtt's stdout/stderr.
     echo: Option<u8>,
+    /// For execve: the content hash of the file it names.
+    exec_file: Option<String>,
 }
 
 #[derive(Debug)]

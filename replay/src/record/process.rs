@@ -76,11 +76,17 @@ impl Recorder {
         let (exe_hash, _) = self.capture_file(&exe_link)?;
         let maps = procmaps::read(tid)?;
         let argv = auxv::read_argv(&self.task_mut(tid)?.mem, regs.rsp())?;
+        let file_hash = self
+            .task_mut(tid)?
+            .entry
+            .as_ref()
+            .and_then(|e| e.exec_file.clone());
         self.w.append(&Event::Exec {
             tid,
             exe,
             exe_hash,
             argv,
+            file_hash,
             at_random,
             maps,
         })?;

@@ -86,7 +86,17 @@ impl Recorder {
         } else {
             None
         };
-        self.task_mut(tid)?.entry = Some(Entry { nr, args, echo });
+        let exec_file = if nr == libc::SYS_execve {
+            self.capture_exec_file(tid, args[0])
+        } else {
+            None
+        };
+        self.task_mut(tid)?.entry = Some(Entry {
+            nr,
+            args,
+            echo,
+            exec_file,
+        });
         self.resume_in_kernel(tid)
     }
 
@@ -197,6 +207,35 @@ impl Recorder {
     }
 
     /// Captures the file at `path` (the tracee's /proc view of it) into the trace.
+    /// Captures the file an execve names (resolved like the kernel does, against the
+    /// tracee's working directory), if it is a readable regular file.
+    fn capture_exec_file(&mut self, tid: i32, name_ptr: u64) -> Option<String> {
+        let name = self
+            .tasks
+            .get(&tid)?
+            .mem
+            .read_cstr(RemoteAddr(name_ptr), 4096)
+            .ok()?;
+        let name = String::from_utf8(name).ok()?;
+        // /proc/self must name the tracee, not rtt.
+        let name = match name
+            .strip_prefix("/proc/self/")
+            .or_else(|| name.strip_prefix("/proc/thread-self/"))
+        {
+            Some(rest) => format!("/proc/{tid}/{rest}"),
+            None => name,
+        };
+        let path = if name.starts_with('/') {
+            name
+        } else {
+            format!("/proc/{tid}/cwd/{name}")
+        };
+        if !std::fs::metadata(&path).ok()?.is_file() {
+            return None;
+        }
+        self.capture_file(&path).ok().map(|(hash, _)| hash)
+    }
+
     /// Returns (content hash, size).
     pub(super) fn capture_file(&mut self, path: &str) -> Result<(String, u64)> {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(format!("stat {path}"), e))?;

@@ -3,6 +3,7 @@
 //! recorded signals at the recorded instruction. Every event is checked against the
 //! tracee's actual state; any mismatch stops with a divergence error.
 
+mod execfile;
 mod inject;
 mod process;
 mod signal;
@@ -114,6 +115,8 @@ struct Task {
     woken: Option<i32>,
     /// In a group-stop under PTRACE_LISTEN (not in a ptrace stop).
     group_stopped: bool,
+    /// An execve pointed at a copy: (original path, copy's path), same length.
+    exec_subst: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 /// The part of a file mapping past the end of the file, made PROT_NONE at replay so that
@@ -142,6 +145,8 @@ pub(crate) struct Replayer {
     debug: bool,
     /// File-mapping tails made inaccessible.
     tails: Vec<Tail>,
+    /// rtt's private directory for copies of exec'd files, removed at the end.
+    exec_dir: Option<PathBuf>,
 }
 
 fn cstring(b: &[u8]) -> Result<CString> {
@@ -201,6 +206,7 @@ pub fn replay(opts: &ReplayOptions) -> Result<ReplayOutcome> {
         index: 0,
         debug: std::env::var_os("RTT_DEBUG_REPLAY").is_some(),
         tails: Vec::new(),
+        exec_dir: None,
     };
     let result = r.start(first, pid).and_then(|()| r.run());
     r.kill_all();
@@ -441,6 +447,9 @@ impl Replayer {
     }
 
     fn kill_all(&mut self) {
+        if let Some(dir) = self.exec_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
         for t in self.tasks.values() {
             sys::kill_hard(t.pid);
         }
@@ -463,6 +472,7 @@ impl Task {
             wake: None,
             woken: None,
             group_stopped: false,
+            exec_subst: None,
         }
     }
 }

@@ -86,6 +86,9 @@ impl Replayer {
         if let Some(addr) = auxv::patch_at_exec(&mem, regs.rsp())? {
             mem.write(addr, at_random)?;
         }
+        if let Some((original, copy)) = self.task(tid)?.exec_subst.take() {
+            auxv::replace_strings(&mem, regs.rsp(), &copy, &original)?;
+        }
         let now = procmaps::read(pid)?;
         let shape = |m: &[Mapping]| {
             m.iter()

@@ -58,6 +58,15 @@ impl Replayer {
             )));
         }
         let (mut mode, wake) = self.entry_mode(tid, nr, &args)?;
+        if nr == libc::SYS_execve && matches!(mode, Mode::Reexec) {
+            if let Some(Event::Exec {
+                file_hash: Some(hash),
+                ..
+            }) = self.lookahead(tid, 1)?
+            {
+                self.substitute_exec_file(tid, &regs, &hash)?;
+            }
+        }
         if let Mode::Emulate = mode {
             let next = self.lookahead(tid, 1)?;
             match next {

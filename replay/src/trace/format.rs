@@ -199,6 +199,9 @@ pub enum Event {
         exe_hash: String,
         /// The new program's argv (for display).
         argv: Vec<String>,
+        /// Content hash of the file execve named (the executable, or a `#!` script), so that
+        /// replay can exec a copy instead of whatever is at that path now.
+        file_hash: Option<String>,
         /// The 16 AT_RANDOM bytes the kernel gave the program.
         at_random: [u8; 16],
         /// The address space right after exec.

@@ -1,4 +1,3 @@
-/* KNOWN GAP: the script is written during the run; replay does not write files but execve runs for real, so the file does not exist at replay. */
 /* fork+execve of a #!/bin/sh script that the program itself wrote (and made executable) in a temp dir. */
 #define _GNU_SOURCE
 #include <errno.h>
