@@ -64,6 +64,13 @@ fn kind_of(file: &File) -> Kind {
     let Ok(meta) = file.metadata() else {
         return Kind::Other;
     };
+    // /proc files describe their reader: read by rtt, /proc/self/status would show the
+    // tracee stopped. The tracee reads them itself.
+    static PROC_DEV: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    let proc_dev = *PROC_DEV.get_or_init(|| std::fs::metadata("/proc/self").ok().map(|m| m.dev()));
+    if Some(meta.dev()) == proc_dev {
+        return Kind::Other;
+    }
     let ft = meta.file_type();
     if ft.is_file() || ft.is_block_device() {
         Kind::File
