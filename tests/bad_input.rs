@@ -360,3 +360,34 @@ fn ctrl_c_after_first_line(mut cmd: std::process::Command) -> std::process::Outp
     nix::sys::signal::kill(pgid, nix::sys::signal::Signal::SIGINT).unwrap();
     child.wait_with_output().unwrap()
 }
+
+/// A syscall rtt cannot record stops the recording with a message naming it; the trace
+/// replays up to there.
+#[test]
+fn unsupported_syscall_stops_recording() {
+    let dir = work_dir().join(format!("unsupported-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("uring.c");
+    std::fs::write(
+        &src,
+        "#include <stdio.h>\n#include <unistd.h>\n#include <sys/syscall.h>\nint main(void){printf(\"before\\n\");fflush(stdout);\n\
+         syscall(425, 1, (void*)0);printf(\"after\\n\");return 0;}\n",
+    )
+    .unwrap();
+    let bin = dir.join("uring");
+    let cc = std::process::Command::new("gcc")
+        .arg("-o")
+        .arg(&bin)
+        .arg(&src)
+        .status()
+        .unwrap();
+    assert!(cc.success());
+    let t = fresh_trace_dir("unsupported");
+    let o = record(&t, &[bin.to_str().unwrap()]);
+    assert_clean_error(&o, "unsupported syscall io_uring_setup (425) at event");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "before\n");
+    let o = replay(&t);
+    assert_clean_error(&o, "unsupported syscall io_uring_setup");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "before\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
