@@ -233,12 +233,8 @@ impl FastPath {
             }
             _ => return Ok(None),
         };
-        let ret = match res {
-            Ok(n) => n as i64,
-            Err(e) => match e.raw_os_error() {
-                Some(libc::EAGAIN) | Some(libc::EINTR) | None => return Ok(None),
-                Some(errno) => -i64::from(errno),
-            },
+        let Some(ret) = result_of(res, &[]) else {
+            return Ok(None);
         };
         let mut writes = Vec::new();
         if ret > 0 {
@@ -287,21 +283,29 @@ impl FastPath {
             }
             _ => return Ok(None),
         };
-        let ret = match res {
-            Ok(n) => n as i64,
-            // EPIPE must also raise SIGPIPE in the tracee: let it make the call itself.
-            Err(e) => match e.raw_os_error() {
-                Some(libc::EAGAIN) | Some(libc::EINTR) | Some(libc::EPIPE) | None => {
-                    return Ok(None)
-                }
-                Some(errno) => -i64::from(errno),
-            },
+        // EPIPE must also raise SIGPIPE in the tracee: let it make the call itself.
+        let Some(ret) = result_of(res, &[libc::EPIPE]) else {
+            return Ok(None);
         };
         Ok(Some(Done {
             ret,
             writes: vec![],
             echo: dup.echo,
         }))
+    }
+}
+
+/// The syscall result for `res` (a count or a negative errno), or None when the tracee
+/// must make the call itself: it would have waited (EAGAIN, EINTR), the error is not one a
+/// syscall returns, or it is one of `also_retry`.
+fn result_of(res: std::io::Result<usize>, also_retry: &[i32]) -> Option<i64> {
+    match res {
+        Ok(n) => Some(n as i64),
+        Err(e) => match e.raw_os_error() {
+            Some(libc::EAGAIN | libc::EINTR) | None => None,
+            Some(errno) if also_retry.contains(&errno) => None,
+            Some(errno) => Some(-i64::from(errno)),
+        },
     }
 }
 
