@@ -43,6 +43,13 @@ pub enum Error {
     Interrupted,
     /// The CPU lacks a feature the recording machine had.
     Cpu(String),
+    /// A request the timeline cannot carry out (writing to recorded history, an unknown
+    /// checkpoint, a position outside the trace, too many watchpoints, ...).
+    Refused(String),
+    /// Internal to the engine: a debugger stop (breakpoint, watchpoint, single-step)
+    /// interrupted the replay of an event, which will be replayed again on resuming.
+    /// Never returned by the public API.
+    Paused,
 }
 
 /// The engine's result type.
@@ -80,6 +87,8 @@ impl fmt::Display for Error {
             }
             Error::Interrupted => write!(f, "interrupted"),
             Error::Cpu(msg) => write!(f, "{msg}"),
+            Error::Refused(msg) => write!(f, "{msg}"),
+            Error::Paused => write!(f, "paused at a debugger stop"),
         }
     }
 }

@@ -3,11 +3,16 @@
 //! recorded signals at the recorded instruction. Every event is checked against the
 //! tracee's actual state; any mismatch stops with a divergence error.
 
+mod arm;
 mod execfile;
+mod fork;
 mod inject;
 mod process;
 mod signal;
 mod syscall;
+
+pub(crate) use arm::{Arm, HwWatch, Pause};
+pub(crate) use fork::{Snapshot, TaskSnap};
 
 use crate::error::{Error, Result};
 use crate::mem::Memory;
@@ -47,7 +52,7 @@ pub enum ReplayEnd {
 }
 
 /// The result of a replay.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplayOutcome {
     /// How the first process ended, when the trace says.
     pub status: Option<ExitStatus>,
@@ -59,7 +64,7 @@ pub struct ReplayOutcome {
 
 /// Where a stopped tracee is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum At {
+pub(crate) enum At {
     Initial,
     Entry,
     /// A syscall-exit stop.
@@ -117,12 +122,20 @@ struct Task {
     group_stopped: bool,
     /// An execve pointed at a copy: (original path, copy's path), same length.
     exec_subst: Option<(Vec<u8>, Vec<u8>)>,
+    /// A stop already waited for that the next [`Replayer::advance`] returns.
+    held: Option<Stop>,
+    /// How the task was last resumed (to resume it the same way past a discarded signal).
+    last_resume: Resume,
+    /// Address of a `syscall` instruction of the task's program (for injecting syscalls).
+    syscall_insn: Option<u64>,
+    /// Identifies the task's address space: tasks created with CLONE_VM share one.
+    mm: u64,
 }
 
 /// The part of a file mapping past the end of the file, made PROT_NONE at replay so that
 /// touching it faults as it did at record (SIGBUS).
 #[derive(Debug, Clone, Copy)]
-struct Tail {
+pub(crate) struct Tail {
     tid: i32,
     start: u64,
     end: u64,
@@ -147,6 +160,80 @@ pub(crate) struct Replayer {
     tails: Vec<Tail>,
     /// rtt's private directory for copies of exec'd files, removed at the end.
     exec_dir: Option<PathBuf>,
+    /// The debugger's breakpoints, watchpoints and stepping, armed while user code runs.
+    pub(crate) arm: Arm,
+    /// Source of address-space ids.
+    next_mm: u64,
+}
+
+/// What replaying one event did.
+#[derive(Debug, Clone)]
+pub(crate) enum Progress {
+    /// Event `index` was replayed.
+    Event {
+        /// Its number.
+        index: u64,
+        /// What it was.
+        what: EventKind,
+    },
+    /// A debugger stop came first; the event is replayed again on resuming.
+    Paused(Pause),
+    /// The replay reached the end of the trace.
+    End(ReplayOutcome),
+}
+
+/// The kind of a replayed event, as the timeline sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum EventKind {
+    /// A thread entered syscall `nr`.
+    SyscallEntry { tid: i32, nr: i64 },
+    /// A thread's syscall returned `ret`.
+    SyscallExit { tid: i32, ret: i64 },
+    /// A signal was delivered (sync: caused by the instruction at the stop).
+    Signal { tid: i32, signo: i32, sync: bool },
+    /// `rdtsc`/`rdtscp` executed.
+    Rdtsc { tid: i32 },
+    /// A new task.
+    NewTask { parent: i32, child: i32 },
+    /// An exec completed.
+    Exec { tid: i32, exe: String },
+    /// A task ended.
+    Exit { tid: i32, status: ExitStatus },
+    /// Anything else (group-stop, memory written by another process).
+    Other,
+}
+
+impl EventKind {
+    fn of(ev: &Event) -> EventKind {
+        match ev {
+            Event::SyscallEntry { tid, nr, .. } => EventKind::SyscallEntry { tid: *tid, nr: *nr },
+            Event::SyscallExit { tid, ret, .. } => EventKind::SyscallExit {
+                tid: *tid,
+                ret: *ret,
+            },
+            Event::Signal {
+                tid, signo, sync, ..
+            } => EventKind::Signal {
+                tid: *tid,
+                signo: *signo,
+                sync: *sync,
+            },
+            Event::Rdtsc { tid, .. } => EventKind::Rdtsc { tid: *tid },
+            Event::NewTask { parent, child, .. } => EventKind::NewTask {
+                parent: *parent,
+                child: *child,
+            },
+            Event::Exec { tid, exe, .. } => EventKind::Exec {
+                tid: *tid,
+                exe: exe.clone(),
+            },
+            Event::Exit { tid, status } => EventKind::Exit {
+                tid: *tid,
+                status: *status,
+            },
+            _ => EventKind::Other,
+        }
+    }
 }
 
 fn cstring(b: &[u8]) -> Result<CString> {
@@ -207,6 +294,8 @@ pub fn replay(opts: &ReplayOptions) -> Result<ReplayOutcome> {
         debug: std::env::var_os("RTT_DEBUG_REPLAY").is_some(),
         tails: Vec::new(),
         exec_dir: None,
+        arm: Arm::default(),
+        next_mm: 1,
     };
     let result = r.start(first, pid).and_then(|()| r.run());
     r.kill_all();
@@ -216,15 +305,53 @@ pub fn replay(opts: &ReplayOptions) -> Result<ReplayOutcome> {
 impl Replayer {
     fn start(&mut self, first: i32, pid: i32) -> Result<()> {
         sys::setoptions(pid, crate::tracee::PTRACE_OPTIONS)?;
-        self.tasks.insert(first, Task::new(pid, Memory::open(pid)?));
+        let mm = self.new_mm();
+        self.tasks.insert(first, Task::new(pid, Memory::open(pid)?, mm));
         Ok(())
+    }
+
+    fn new_mm(&mut self) -> u64 {
+        self.next_mm += 1;
+        self.next_mm
     }
 
     fn run(&mut self) -> Result<ReplayOutcome> {
         loop {
-            if sys::interrupted() {
-                return Err(Error::Interrupted);
+            match self.step_event()? {
+                Progress::End(outcome) => return Ok(outcome),
+                Progress::Event { .. } => {}
+                Progress::Paused(p) => {
+                    return Err(Error::Trace(format!(
+                        "internal error: replay paused ({p:?}) with nothing armed"
+                    )))
+                }
             }
+        }
+    }
+
+    /// Replays the next event. A debugger stop that comes first leaves the event to be
+    /// replayed again.
+    pub(crate) fn step_event(&mut self) -> Result<Progress> {
+        if sys::interrupted() {
+            return Err(Error::Interrupted);
+        }
+        let saved = self.arm.active().then(|| self.events.find_ahead(1, |_| true));
+        let index = self.events.next_index();
+        match self.dispatch() {
+            Err(Error::Paused) => {
+                let pause = self.arm.take_pause();
+                if let Some(Some(ev)) = saved.transpose()? {
+                    self.events.unread(ev);
+                }
+                self.index = index;
+                Ok(Progress::Paused(pause))
+            }
+            other => other,
+        }
+    }
+
+    fn dispatch(&mut self) -> Result<Progress> {
+        {
             self.index = self.events.next_index();
             let ev = self.events.next()?;
             if self.debug {
@@ -237,12 +364,13 @@ impl Replayer {
             }
             let Some(ev) = ev else {
                 let end = ReplayEnd::Truncated;
-                return Ok(ReplayOutcome {
+                return Ok(Progress::End(ReplayOutcome {
                     status: None,
                     events: self.index,
                     end,
-                });
+                }));
             };
+            let what = EventKind::of(&ev);
             match ev {
                 Event::SyscallEntry { tid, nr, args } => self.syscall_entry(tid, nr, args)?,
                 Event::SyscallExit {
@@ -270,10 +398,10 @@ impl Replayer {
                 Event::NewTask {
                     parent,
                     child,
+                    kind,
                     child_tid_addr,
                     parent_tid_addr,
-                    ..
-                } => self.new_task(parent, child, child_tid_addr, parent_tid_addr)?,
+                } => self.new_task(parent, child, kind, child_tid_addr, parent_tid_addr)?,
                 Event::Exec {
                     tid,
                     exe,
@@ -288,20 +416,24 @@ impl Replayer {
                         name: crate::syscalls::name(nr),
                         event: self.index,
                     };
-                    return Ok(ReplayOutcome {
+                    return Ok(Progress::End(ReplayOutcome {
                         status: None,
                         events: self.index,
                         end,
-                    });
+                    }));
                 }
                 Event::End { status } => {
-                    return Ok(ReplayOutcome {
+                    return Ok(Progress::End(ReplayOutcome {
                         status: Some(status),
                         events: self.index + 1,
                         end: ReplayEnd::Complete,
-                    });
+                    }));
                 }
             }
+            Ok(Progress::Event {
+                index: self.index,
+                what,
+            })
         }
     }
 
@@ -320,13 +452,16 @@ impl Replayer {
         })
     }
 
-    /// Resumes `tid` if it is stopped, and waits for its next stop.
+    /// Resumes `tid` if it is stopped, and waits for its next stop (or returns the stop
+    /// already held for it). With the debugger's traps armed, a debugger stop that comes
+    /// first is [`Error::Paused`].
     fn advance(&mut self, tid: i32, expect_signal: Option<i32>) -> Result<Stop> {
         let t = self.task(tid)?;
+        if let Some(stop) = t.held.take() {
+            return Ok(stop);
+        }
         if t.stopped {
-            let sig = std::mem::take(&mut t.pending_sig);
-            sys::resume(Resume::Cont, t.pid, sig)?;
-            t.stopped = false;
+            return self.resume_and_wait(tid, false, expect_signal);
         }
         self.wait_for(tid, expect_signal)
     }
@@ -363,7 +498,8 @@ impl Replayer {
                         Err(_) => false,
                     };
                     if !synchronous {
-                        sys::resume(Resume::Cont, pid, 0)?;
+                        let how = self.task(tid)?.last_resume;
+                        sys::resume(how, pid, 0)?;
                         continue;
                     }
                 }
@@ -397,7 +533,7 @@ impl Replayer {
             [tail.start, len, tail.prot, 0, 0, 0],
         )?;
         let t = self.task(tid)?;
-        sys::resume(Resume::Cont, t.pid, 0)?;
+        sys::resume(t.last_resume, t.pid, 0)?;
         t.stopped = false;
         Ok(true)
     }
@@ -450,19 +586,17 @@ impl Replayer {
         if let Some(dir) = self.exec_dir.take() {
             let _ = std::fs::remove_dir_all(dir);
         }
-        for t in self.tasks.values() {
-            sys::kill_hard(t.pid);
-        }
-        for t in self.tasks.values() {
-            let _ = sys::waitpid(t.pid, false);
-        }
-        self.tasks.clear();
+        self.kill_tasks();
     }
 }
 
 impl Task {
-    fn new(pid: i32, mem: Memory) -> Task {
+    fn new(pid: i32, mem: Memory, mm: u64) -> Task {
         Task {
+            held: None,
+            last_resume: Resume::Cont,
+            syscall_insn: None,
+            mm,
             pid,
             mem,
             stopped: true,

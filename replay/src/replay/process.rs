@@ -5,7 +5,7 @@ use super::{At, Replayer, Task};
 use crate::error::{Error, Result};
 use crate::mem::Memory;
 use crate::remote::RemoteAddr;
-use crate::trace::Mapping;
+use crate::trace::{CloneKind, Mapping};
 use crate::wait::Stop;
 use crate::{auxv, procmaps, sys};
 use std::os::unix::fs::MetadataExt;
@@ -15,6 +15,7 @@ impl Replayer {
         &mut self,
         parent: i32,
         child: i32,
+        kind: CloneKind,
         ctid: Option<u64>,
         ptid: Option<u64>,
     ) -> Result<()> {
@@ -54,7 +55,13 @@ impl Replayer {
                 .mem
                 .write(RemoteAddr(a), &child.to_le_bytes())?;
         }
-        self.tasks.insert(child, Task::new(pid, mem));
+        let mm = match kind {
+            CloneKind::Fork => self.new_mm(),
+            CloneKind::Vfork | CloneKind::Clone => self.task(parent)?.mm,
+        };
+        let mut task = Task::new(pid, mem, mm);
+        task.syscall_insn = self.task(parent)?.syscall_insn;
+        self.tasks.insert(child, task);
         sys::resume(sys::Resume::Syscall, ppid, 0)?;
         self.task(parent)?.stopped = false;
         Ok(())
@@ -111,8 +118,11 @@ impl Replayer {
                 "address space after exec of {exe} differs: {first}"
             )));
         }
+        let mm = self.new_mm();
         let t = self.task(tid)?;
         t.mem = mem;
+        t.mm = mm;
+        t.syscall_insn = None;
         t.at = At::Exit;
         sys::resume(sys::Resume::Syscall, pid, 0)?;
         t.stopped = false;

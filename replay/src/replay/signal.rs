@@ -6,7 +6,7 @@ use super::{At, Replayer};
 use crate::error::Result;
 use crate::regs::Regs;
 use crate::remote::RemoteAddr;
-use crate::sys::{self, Resume, SIGINFO_SIZE};
+use crate::sys::{self, SIGINFO_SIZE};
 use crate::tracee::TscInsn;
 use crate::wait::{signal_name, Stop};
 
@@ -153,9 +153,7 @@ impl Replayer {
             regs.set_orig_rax(u64::MAX);
             sys::setregs(pid, &regs)?;
             // Not this visit: step over the instruction and look again.
-            sys::resume(Resume::Step, pid, 0)?;
-            self.task(tid)?.stopped = false;
-            let stop = self.wait_for(tid, Some(libc::SIGTRAP))?;
+            let stop = self.resume_and_wait(tid, true, Some(libc::SIGTRAP))?;
             if stop != Stop::Signal(libc::SIGTRAP) {
                 return Err(self.diverged(format!("single-step in thread {tid} stopped: {stop:?}")));
             }

@@ -42,10 +42,11 @@ impl Replayer {
                 syscalls::name(nr)
             )));
         }
+        let first_exec = self.index == 0 && nr == libc::SYS_execve;
         let t = self.task(tid)?;
         let pid = t.pid;
-        let first_exec = self.index == 0 && nr == libc::SYS_execve;
         let mut regs = sys::getregs(pid)?;
+        t.syscall_insn = Some(regs.rip().wrapping_sub(2));
         let (got_nr, got_args) = (regs.orig_rax() as i64, regs.syscall_args());
         // The first execve is made by rtt's own child, with pointers into rtt's memory.
         if got_nr != nr || (got_args != args && !first_exec) {

@@ -473,3 +473,55 @@ pub fn write_nowait(fd: std::os::fd::BorrowedFd<'_>, buf: &[u8]) -> std::io::Res
     let rc = unsafe { libc::pwritev2(fd.as_raw_fd(), &iov, 1, -1, libc::RWF_NOWAIT) };
     iov_result(rc)
 }
+
+/// Byte offset of `u_debugreg[n]` in the kernel's `struct user` on x86-64.
+fn debugreg_offset(n: usize) -> usize {
+    // struct user: regs (27*8) + u_fpvalid (4, padded to 8) + i387 (512) + tsize, dsize,
+    // ssize (3*8) + start_code, start_stack (2*8) + signal (8) + reserved (4, padded) +
+    // u_ar0, u_fpstate (2*8) + magic (8) + u_comm (32) = 848, then u_debugreg[8].
+    848 + n * 8
+}
+
+/// Reads debug register `n` (0-7) of stopped tracee `pid`.
+pub fn get_debugreg(pid: i32, n: usize) -> Result<u64> {
+    Errno::clear();
+    // SAFETY: PEEKUSER takes an offset into `struct user` and returns the word; no
+    // pointers are written.
+    let v = unsafe { libc::ptrace(libc::PTRACE_PEEKUSER, pid, debugreg_offset(n), 0usize) };
+    if v == -1 && Errno::last() != Errno::UnknownErrno {
+        return Err(Error::sys("ptrace PEEKUSER (debug register)", Errno::last()));
+    }
+    Ok(v as u64)
+}
+
+/// Writes debug register `n` (0-7) of stopped tracee `pid`.
+pub fn set_debugreg(pid: i32, n: usize, value: u64) -> Result<()> {
+    // SAFETY: POKEUSER takes an offset into `struct user` and the word to store.
+    let rc = unsafe { libc::ptrace(libc::PTRACE_POKEUSER, pid, debugreg_offset(n), value) };
+    check("ptrace POKEUSER (debug register)", rc).map(drop)
+}
+
+/// The extended register state (XSAVE area: x87, SSE, AVX, AVX-512) of stopped tracee
+/// `pid`, as PTRACE_GETREGSET NT_X86_XSTATE returns it.
+pub fn get_xstate(pid: i32) -> Result<Vec<u8>> {
+    const NT_X86_XSTATE: usize = 0x202;
+    let mut buf = vec![0u8; 16384];
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: the iovec describes `buf`, writable for its length; the kernel writes at
+    // most that many bytes and stores the length it wrote in iov_len.
+    let rc = unsafe { libc::ptrace(libc::PTRACE_GETREGSET, pid, NT_X86_XSTATE, &mut iov) };
+    check("ptrace GETREGSET (xstate)", rc)?;
+    buf.truncate(iov.iov_len);
+    Ok(buf)
+}
+
+/// Makes rtt the reaper of orphaned descendants, so that checkpoint processes whose
+/// parent tracee ended are reparented to rtt and can be waited for.
+pub fn become_subreaper() -> Result<()> {
+    // SAFETY: prctl with integer arguments only.
+    let rc = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+    check("prctl PR_SET_CHILD_SUBREAPER", rc as libc::c_long).map(drop)
+}

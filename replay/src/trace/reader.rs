@@ -6,7 +6,7 @@ use super::{CHUNK_MAGIC, EVENTS_FILE, FILES_DIR, FRAME_HEADER, HEADER_FILE};
 use crate::error::{Error, Result};
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 /// An opened trace directory.
@@ -82,6 +82,7 @@ impl TraceReader {
             offset: 0,
             eof: false,
             truncated: false,
+            chunk_starts: Vec::new(),
         })
     }
 
@@ -111,6 +112,8 @@ pub struct EventStream {
     offset: u64,
     eof: bool,
     truncated: bool,
+    /// (byte offset, number of its first event) of every chunk read so far, for seeking.
+    chunk_starts: Vec<(u64, u64)>,
 }
 
 impl EventStream {
@@ -137,6 +140,13 @@ impl EventStream {
         Ok(ev)
     }
 
+    /// Puts back `ev`, the event [`EventStream::next`] just returned, so that it is
+    /// returned again.
+    pub fn unread(&mut self, ev: Event) {
+        self.pending.push_front(ev);
+        self.next_index -= 1;
+    }
+
     /// The first event among the next `limit` for which `pred` holds, without consuming
     /// anything.
     pub fn find_ahead(
@@ -161,10 +171,41 @@ impl EventStream {
         }
     }
 
+    /// Positions the stream so that the next event returned is number `index` (or the end,
+    /// if the stream has fewer events).
+    pub fn seek(&mut self, index: u64) -> Result<()> {
+        let buffered = self.next_index + self.pending.len() as u64;
+        if index < self.next_index || index > buffered {
+            let Some(&(offset, first)) = self.chunk_starts.iter().rev().find(|c| c.1 <= index)
+            else {
+                return Err(Error::Trace(format!("cannot seek to event {index}")));
+            };
+            self.file
+                .seek(SeekFrom::Start(offset))
+                .map_err(|e| Error::Trace(format!("seeking in the event stream: {e}")))?;
+            self.chunk = self.chunk_starts.iter().filter(|c| c.0 < offset).count() as u64;
+            self.offset = offset;
+            self.pending.clear();
+            self.next_index = first;
+            self.eof = false;
+            self.truncated = false;
+        }
+        while self.next_index < index {
+            if self.next()?.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Reads one more chunk into `pending`; false at the end.
     fn load_chunk(&mut self) -> Result<bool> {
         if self.eof {
             return Ok(false);
+        }
+        let first = self.next_index + self.pending.len() as u64;
+        if self.chunk_starts.last().map_or(true, |c| c.0 < self.offset) {
+            self.chunk_starts.push((self.offset, first));
         }
         let mut head = [0u8; FRAME_HEADER];
         match read_full(&mut self.file, &mut head) {

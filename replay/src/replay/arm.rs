@@ -1,0 +1,219 @@
+//! Running user code with the debugger's traps armed: software breakpoints (int3 written
+//! only while the tracee runs, so memory reads and checkpoints never see them), hardware
+//! watchpoints (DR0-DR3) and single-stepping. A trap that belongs to the debugger pauses
+//! the event being replayed ([`Error::Paused`]).
+
+use super::Replayer;
+use crate::error::{Error, Result};
+use crate::remote::RemoteAddr;
+use crate::sys::{self, Resume};
+use crate::wait::Stop;
+use std::collections::BTreeSet;
+
+/// si_code of a SIGTRAP raised by `int3`.
+const SI_KERNEL: i32 = 0x80;
+/// si_code of a single-step SIGTRAP.
+const TRAP_TRACE: i32 = 2;
+/// DR6 bit set by a single-step.
+const DR6_BS: u64 = 1 << 14;
+
+/// One hardware watchpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HwWatch {
+    /// Address (aligned to `len`).
+    pub addr: u64,
+    /// 1, 2, 4 or 8 bytes.
+    pub len: u8,
+    /// Trap on reads too, not only writes.
+    pub reads: bool,
+}
+
+/// What the debugger has armed.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Arm {
+    /// Software breakpoint addresses (in every process).
+    pub bps: BTreeSet<u64>,
+    /// Hardware watchpoints, at most four.
+    pub watches: Vec<HwWatch>,
+    /// Stop after every instruction.
+    pub step: bool,
+    pause: Option<Pause>,
+}
+
+/// A debugger stop that paused the replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pause {
+    /// The breakpoint at this address was reached (the pc is on it, not yet executed).
+    Breakpoint(u64),
+    /// Watchpoints (bit i: `watches[i]`) triggered; the access has been made.
+    Watch(u8),
+    /// One instruction was executed.
+    Step,
+}
+
+impl Arm {
+    /// Whether anything is armed.
+    pub fn active(&self) -> bool {
+        self.step || !self.bps.is_empty() || !self.watches.is_empty()
+    }
+
+    pub(super) fn take_pause(&mut self) -> Pause {
+        self.pause.take().unwrap_or(Pause::Step)
+    }
+
+    fn dr7(&self) -> u64 {
+        let mut v = 0u64;
+        for (i, w) in self.watches.iter().enumerate() {
+            let rw: u64 = if w.reads { 0b11 } else { 0b01 };
+            let len: u64 = match w.len {
+                1 => 0b00,
+                2 => 0b01,
+                8 => 0b10,
+                _ => 0b11,
+            };
+            v |= 1 << (2 * i);
+            v |= (rw | (len << 2)) << (16 + 4 * i);
+        }
+        v
+    }
+}
+
+/// How a SIGTRAP stop relates to the debugger.
+enum Trap {
+    Breakpoint(u64),
+    Watch(u8),
+    Step,
+}
+
+impl Replayer {
+    /// Resumes stopped `tid` (one instruction if `step`) and waits for its next stop,
+    /// with the debugger's traps armed. A breakpoint at the current pc is stepped over.
+    pub(super) fn resume_and_wait(
+        &mut self,
+        tid: i32,
+        step: bool,
+        expect: Option<i32>,
+    ) -> Result<Stop> {
+        let t = self.task(tid)?;
+        let mut sig = std::mem::take(&mut t.pending_sig);
+        let pid = t.pid;
+        if !self.arm.active() {
+            let how = if step { Resume::Step } else { Resume::Cont };
+            return self.run_once(tid, how, sig, expect, false);
+        }
+        let pc = sys::getregs(pid)?.rip();
+        if step || self.arm.step || self.arm.bps.contains(&pc) {
+            let stop = self.run_once(tid, Resume::Step, sig, expect, false)?;
+            sig = 0;
+            match self.classify(tid, &stop, false)? {
+                Some(Trap::Watch(mask)) => return self.pause(Pause::Watch(mask)),
+                Some(Trap::Step) if self.arm.step => return self.pause(Pause::Step),
+                Some(Trap::Step) if !step => {}
+                _ => return Ok(stop),
+            }
+        }
+        let stop = self.run_once(tid, Resume::Cont, sig, expect, true)?;
+        match self.classify(tid, &stop, true)? {
+            Some(Trap::Breakpoint(addr)) => {
+                let mut regs = sys::getregs(pid)?;
+                regs.set_rip(addr);
+                sys::setregs(pid, &regs)?;
+                self.pause(Pause::Breakpoint(addr))
+            }
+            Some(Trap::Watch(mask)) => self.pause(Pause::Watch(mask)),
+            _ => Ok(stop),
+        }
+    }
+
+    fn pause(&mut self, p: Pause) -> Result<Stop> {
+        self.arm.pause = Some(p);
+        Err(Error::Paused)
+    }
+
+    /// One resume of `tid` and the wait for its stop, with breakpoints inserted (if
+    /// `with_bps`) and watchpoints set only for that time.
+    fn run_once(
+        &mut self,
+        tid: i32,
+        how: Resume,
+        sig: i32,
+        expect: Option<i32>,
+        with_bps: bool,
+    ) -> Result<Stop> {
+        let bps = if with_bps {
+            self.arm.bps.iter().copied().collect()
+        } else {
+            Vec::new()
+        };
+        let t = self.task(tid)?;
+        let pid = t.pid;
+        let mut inserted = Vec::new();
+        {
+            for addr in bps {
+                let a = RemoteAddr(addr);
+                if let Ok(orig) = t.mem.read(a, 1) {
+                    if t.mem.write(a, &[0xcc]).is_ok() {
+                        inserted.push((a, orig[0]));
+                    }
+                }
+            }
+        }
+        let watching = !self.arm.watches.is_empty();
+        if watching {
+            for (i, w) in self.arm.watches.iter().enumerate() {
+                sys::set_debugreg(pid, i, w.addr)?;
+            }
+            sys::set_debugreg(pid, 6, 0)?;
+            sys::set_debugreg(pid, 7, self.arm.dr7())?;
+        }
+        let t = self.task(tid)?;
+        t.last_resume = how;
+        let result = sys::resume(how, pid, sig).and_then(|()| {
+            self.task(tid)?.stopped = false;
+            self.wait_for(tid, expect)
+        });
+        let alive = matches!(&result, Ok(s) if !matches!(s, Stop::Exited(_) | Stop::Killed(_)));
+        if alive {
+            if let Ok(t) = self.task(tid) {
+                for (a, orig) in inserted.iter().rev() {
+                    let _ = t.mem.write(*a, &[*orig]);
+                }
+            }
+            if watching {
+                let _ = sys::set_debugreg(pid, 7, 0);
+            }
+        }
+        result
+    }
+
+    /// Whether `stop` is a trap of the debugger's.
+    fn classify(&mut self, tid: i32, stop: &Stop, with_bps: bool) -> Result<Option<Trap>> {
+        if *stop != Stop::Signal(libc::SIGTRAP) {
+            return Ok(None);
+        }
+        let pid = self.task(tid)?.pid;
+        let dr6 = if self.arm.watches.is_empty() {
+            0
+        } else {
+            let v = sys::get_debugreg(pid, 6)?;
+            sys::set_debugreg(pid, 6, 0)?;
+            v
+        };
+        let mask = (dr6 & 0xf) as u8 & ((1u8 << self.arm.watches.len()) - 1);
+        if mask != 0 {
+            return Ok(Some(Trap::Watch(mask)));
+        }
+        let info = sys::getsiginfo(pid)?;
+        let (_, code) = crate::tracee::siginfo_code(&info);
+        if with_bps && code == SI_KERNEL {
+            let pc = sys::getregs(pid)?.rip().wrapping_sub(1);
+            if self.arm.bps.contains(&pc) {
+                return Ok(Some(Trap::Breakpoint(pc)));
+            }
+        }
+        if code == TRAP_TRACE || dr6 & DR6_BS != 0 {
+            return Ok(Some(Trap::Step));
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,290 @@
+//! Checkpoints of the replayed processes: a copy-on-write fork of each, made by running a
+//! `clone` syscall inside it. Checkpoint processes never run; restoring forks them again
+//! and replay continues in the copies.
+
+use super::{At, Replayer, Tail, Task};
+use crate::error::{Error, Result};
+use crate::mem::Memory;
+use crate::regs::Regs;
+use crate::remote::RemoteAddr;
+use crate::sys::{self, Resume};
+use crate::wait::{decode, Stop};
+
+/// One task of a checkpoint.
+#[derive(Debug, Clone)]
+pub(crate) struct TaskSnap {
+    /// Recorded thread id.
+    pub tid: i32,
+    /// The stopped checkpoint process.
+    pub pid: i32,
+    regs: Regs,
+    insn: u64,
+    mm: u64,
+    exec_subst: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+/// The replayer's state at a checkpoint, with the processes that hold the tracees' state.
+#[derive(Debug, Clone)]
+pub(crate) struct Snapshot {
+    /// Number of the next event to replay.
+    pub index: u64,
+    /// The checkpoint processes.
+    pub tasks: Vec<TaskSnap>,
+    tails: Vec<Tail>,
+}
+
+impl Snapshot {
+    /// Kills the checkpoint processes.
+    pub fn release(&self) {
+        for t in &self.tasks {
+            sys::kill_hard(t.pid);
+            let _ = sys::waitpid(t.pid, false);
+        }
+    }
+
+    /// Memory only the checkpoint processes hold (their private pages), in bytes.
+    pub fn private_bytes(&self) -> u64 {
+        self.tasks.iter().map(|t| private_bytes(t.pid)).sum()
+    }
+}
+
+fn private_bytes(pid: i32) -> u64 {
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else {
+        return 0;
+    };
+    text.lines()
+        .filter(|l| l.starts_with("Private_Clean:") || l.starts_with("Private_Dirty:"))
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .sum::<u64>()
+        * 1024
+}
+
+const CLONE_PARENT: u64 = 0x8000;
+
+impl Replayer {
+    /// Whether every task is stopped in a state that a checkpoint captures exactly: in user
+    /// mode (no syscall in progress, no signal waiting to be delivered) and alone in its
+    /// address space.
+    pub(crate) fn checkpointable(&self) -> bool {
+        let mut mms: Vec<u64> = self.tasks.values().map(|t| t.mm).collect();
+        mms.sort_unstable();
+        let alone = mms.windows(2).all(|w| w[0] != w[1]);
+        alone
+            && !self.tasks.is_empty()
+            && self.tasks.values().all(|t| {
+                let quiet = t.stopped
+                    && t.held.is_none()
+                    && !t.group_stopped
+                    && t.pending_sig == 0
+                    && t.entry.is_none()
+                    && t.wake.is_none()
+                    && t.woken.is_none();
+                let user_mode = match t.at {
+                    At::Skipped | At::Trap | At::Signal => true,
+                    // A result the kernel would turn into a restart is kernel state.
+                    At::Exit => sys::getregs(t.pid)
+                        .map(|r| !(512..=516).contains(&(r.rax() as i64).wrapping_neg()))
+                        .unwrap_or(false),
+                    At::Initial | At::Entry => false,
+                };
+                quiet && user_mode
+            })
+    }
+
+    /// Forks every task into a checkpoint. The caller checked [`Self::checkpointable`].
+    pub(crate) fn snapshot(&mut self) -> Result<Snapshot> {
+        let mut tids: Vec<i32> = self.tasks.keys().copied().collect();
+        tids.sort_unstable();
+        let mut tasks = Vec::new();
+        for tid in tids {
+            match self.snapshot_task(tid) {
+                Ok(t) => tasks.push(t),
+                Err(e) => {
+                    for t in &tasks {
+                        sys::kill_hard(t.pid);
+                        let _ = sys::waitpid(t.pid, false);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Snapshot {
+            index: self.events.next_index(),
+            tasks,
+            tails: self.tails.clone(),
+        })
+    }
+
+    fn snapshot_task(&mut self, tid: i32) -> Result<TaskSnap> {
+        let t = self.task(tid)?;
+        let (pid, at) = (t.pid, t.at);
+        let insn = match t.syscall_insn {
+            Some(i) => i,
+            None => {
+                let i = find_syscall_insn(pid, &t.mem)?;
+                self.task(tid)?.syscall_insn = Some(i);
+                i
+            }
+        };
+        let regs = sys::getregs(pid)?;
+        let child = fork_process(pid, insn, at == At::Skipped, &regs)?;
+        if at == At::Skipped {
+            // The seccomp stop became the clone's exit stop.
+            self.task(tid)?.at = At::Exit;
+        }
+        // Replay emulates all I/O: the checkpoint holds no pipe or socket open.
+        let close_all = [0, u64::from(u32::MAX), 0, 0, 0, 0];
+        if let Err(e) = run_syscall(child, insn, false, libc::SYS_close_range, close_all) {
+            sys::kill_hard(child);
+            let _ = sys::waitpid(child, false);
+            return Err(e);
+        }
+        let t = self.task(tid)?;
+        Ok(TaskSnap {
+            tid,
+            pid: child,
+            regs,
+            insn,
+            mm: t.mm,
+            exec_subst: t.exec_subst.clone(),
+        })
+    }
+
+    /// Replaces the replayed processes by copies of checkpoint `snap`.
+    pub(crate) fn restore(&mut self, snap: &Snapshot) -> Result<()> {
+        self.kill_tasks();
+        for ts in &snap.tasks {
+            let pid = fork_process(ts.pid, ts.insn, false, &ts.regs)?;
+            let mem = Memory::open(pid)?;
+            let mut task = Task::new(pid, mem, ts.mm);
+            task.at = At::Trap;
+            task.syscall_insn = Some(ts.insn);
+            task.exec_subst = ts.exec_subst.clone();
+            self.tasks.insert(ts.tid, task);
+        }
+        self.tails = snap.tails.clone();
+        self.events.seek(snap.index)?;
+        self.index = snap.index;
+        Ok(())
+    }
+
+    /// Kills the replayed processes (not the checkpoints).
+    pub(crate) fn kill_tasks(&mut self) {
+        for t in self.tasks.values() {
+            sys::kill_hard(t.pid);
+        }
+        for t in self.tasks.values() {
+            let _ = sys::waitpid(t.pid, false);
+        }
+        self.tasks.clear();
+    }
+}
+
+/// Runs syscall `nr(args)` in stopped process `pid` with the `syscall` instruction at
+/// `insn`, and returns its result. `in_entry`: `pid` is in a seccomp stop, whose syscall is
+/// replaced. The registers are left as the syscall's exit made them.
+fn run_syscall(pid: i32, insn: u64, in_entry: bool, nr: i64, args: [u64; 6]) -> Result<i64> {
+    let mut regs = sys::getregs(pid)?;
+    if !in_entry {
+        regs.set_rip(insn);
+    }
+    regs.set_rax(nr as u64);
+    regs.set_orig_rax(nr as u64);
+    regs.set_syscall_args(&args);
+    sys::setregs(pid, &regs)?;
+    if !in_entry {
+        sys::resume(Resume::Cont, pid, 0)?;
+        expect(pid, Stop::Event(libc::PTRACE_EVENT_SECCOMP), Resume::Cont)?;
+    }
+    sys::resume(Resume::Syscall, pid, 0)?;
+    let stop = wait_raw(pid, Resume::Syscall)?;
+    if nr == libc::SYS_clone {
+        if stop != Stop::Event(libc::PTRACE_EVENT_FORK) {
+            return Err(fork_failed(pid, &stop));
+        }
+        let child = sys::geteventmsg(pid)? as i64;
+        sys::resume(Resume::Syscall, pid, 0)?;
+        expect(pid, Stop::Syscall, Resume::Syscall)?;
+        return Ok(child);
+    }
+    if stop != Stop::Syscall {
+        return Err(fork_failed(pid, &stop));
+    }
+    Ok(sys::getregs(pid)?.rax() as i64)
+}
+
+/// Forks stopped process `pid` and gives the child registers `regs`; the child is left
+/// stopped. `pid` keeps the registers it had.
+fn fork_process(pid: i32, insn: u64, in_entry: bool, regs: &Regs) -> Result<i32> {
+    let saved = sys::getregs(pid)?;
+    let flags = CLONE_PARENT | libc::SIGCHLD as u64;
+    let res = run_syscall(pid, insn, in_entry, libc::SYS_clone, [flags, 0, 0, 0, 0, 0]);
+    sys::setregs(pid, &saved)?;
+    let child = res?;
+    if child <= 0 {
+        return Err(Error::Refused(format!(
+            "cannot make a checkpoint: clone failed ({})",
+            nix::errno::Errno::from_raw(-child as i32).desc()
+        )));
+    }
+    let child = child as i32;
+    loop {
+        match wait_raw(child, Resume::Cont)? {
+            Stop::EventStop => break,
+            Stop::Signal(_) => sys::resume(Resume::Cont, child, 0)?,
+            other => return Err(fork_failed(child, &other)),
+        }
+    }
+    sys::setregs(child, regs)?;
+    Ok(child)
+}
+
+fn fork_failed(pid: i32, stop: &Stop) -> Error {
+    Error::Refused(format!(
+        "cannot make a checkpoint: process {pid} stopped unexpectedly ({stop:?})"
+    ))
+}
+
+fn expect(pid: i32, want: Stop, how: Resume) -> Result<()> {
+    let stop = wait_raw(pid, how)?;
+    if stop != want {
+        return Err(fork_failed(pid, &stop));
+    }
+    Ok(())
+}
+
+/// Waits for the next stop of `pid`, passing over asynchronous signals (a SIGCHLD from a
+/// checkpoint that was killed).
+fn wait_raw(pid: i32, how: Resume) -> Result<Stop> {
+    loop {
+        let Some((_, status)) = sys::waitpid(pid, false)? else {
+            continue;
+        };
+        let stop = decode(status);
+        if let Stop::Signal(sig) = stop {
+            if !matches!(sig, libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGTRAP) {
+                sys::resume(how, pid, 0)?;
+                continue;
+            }
+        }
+        return Ok(stop);
+    }
+}
+
+/// Address of a `syscall` instruction in an executable mapping of `pid`.
+fn find_syscall_insn(pid: i32, mem: &Memory) -> Result<u64> {
+    for m in crate::procmaps::read(pid)? {
+        if !m.perms.contains('x') {
+            continue;
+        }
+        let len = (m.end - m.start).min(1 << 20) as usize;
+        if let Ok(bytes) = mem.read(RemoteAddr(m.start), len) {
+            if let Some(i) = bytes.windows(2).position(|w| w == [0x0f, 0x05]) {
+                return Ok(m.start + i as u64);
+            }
+        }
+    }
+    Err(Error::Refused(
+        "cannot make a checkpoint: no syscall instruction found in the program".into(),
+    ))
+}
