@@ -6,6 +6,8 @@
 //!   the registers at delivery, `rdtsc` values, process creation and exec.
 //! - [`replay::replay`] re-executes the program from a trace ([`trace::TraceReader`]),
 //!   emulating what the [`syscalls`] table says to emulate and checking the rest.
+//! - [`timeline::Timeline`] is a replay that can stop anywhere and run backwards: the
+//!   API the debugger front ends drive.
 //! - [`sys`] is the only module with `unsafe`: raw ptrace, wait, fork/exec.
 #![deny(missing_docs)]
 #![deny(unsafe_code, unsafe_op_in_unsafe_fn)]
@@ -22,6 +24,7 @@ pub mod replay;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod syscalls;
+pub mod timeline;
 pub mod trace;
 pub mod tracee;
 pub mod wait;

@@ -106,8 +106,8 @@ impl Replayer {
             let stop = self.run_once(tid, Resume::Step, sig, expect, false)?;
             sig = 0;
             match self.classify(tid, &stop, false)? {
-                Some(Trap::Watch(mask)) => return self.pause(Pause::Watch(mask)),
-                Some(Trap::Step) if self.arm.step => return self.pause(Pause::Step),
+                Some(Trap::Watch(mask)) => return self.pause(tid, Pause::Watch(mask)),
+                Some(Trap::Step) if self.arm.step => return self.pause(tid, Pause::Step),
                 Some(Trap::Step) if !step => {}
                 _ => return Ok(stop),
             }
@@ -118,14 +118,16 @@ impl Replayer {
                 let mut regs = sys::getregs(pid)?;
                 regs.set_rip(addr);
                 sys::setregs(pid, &regs)?;
-                self.pause(Pause::Breakpoint(addr))
+                self.pause(tid, Pause::Breakpoint(addr))
             }
-            Some(Trap::Watch(mask)) => self.pause(Pause::Watch(mask)),
+            Some(Trap::Watch(mask)) => self.pause(tid, Pause::Watch(mask)),
             _ => Ok(stop),
         }
     }
 
-    fn pause(&mut self, p: Pause) -> Result<Stop> {
+    /// Leaves `tid` in its trap stop (a user-mode state) and pauses the replay.
+    fn pause(&mut self, tid: i32, p: Pause) -> Result<Stop> {
+        self.task(tid)?.at = super::At::Trap;
         self.arm.pause = Some(p);
         Err(Error::Paused)
     }

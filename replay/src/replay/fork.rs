@@ -198,7 +198,7 @@ fn run_syscall(pid: i32, insn: u64, in_entry: bool, nr: i64, args: [u64; 6]) -> 
     }
     sys::resume(Resume::Syscall, pid, 0)?;
     let stop = wait_raw(pid, Resume::Syscall)?;
-    if nr == libc::SYS_clone {
+    if nr == libc::SYS_clone && stop != Stop::Syscall {
         if stop != Stop::Event(libc::PTRACE_EVENT_FORK) {
             return Err(fork_failed(pid, &stop));
         }
@@ -262,7 +262,10 @@ fn wait_raw(pid: i32, how: Resume) -> Result<Stop> {
         };
         let stop = decode(status);
         if let Stop::Signal(sig) = stop {
-            if !matches!(sig, libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGTRAP) {
+            if !matches!(
+                sig,
+                libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGTRAP
+            ) {
                 sys::resume(how, pid, 0)?;
                 continue;
             }

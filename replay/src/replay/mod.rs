@@ -7,12 +7,14 @@ mod arm;
 mod execfile;
 mod fork;
 mod inject;
+mod inspect;
 mod process;
 mod signal;
 mod syscall;
 
 pub(crate) use arm::{Arm, HwWatch, Pause};
-pub(crate) use fork::{Snapshot, TaskSnap};
+pub(crate) use fork::Snapshot;
+pub(crate) use inspect::runs_user_code;
 
 use crate::error::{Error, Result};
 use crate::mem::Memory;
@@ -204,6 +206,20 @@ pub(crate) enum EventKind {
 }
 
 impl EventKind {
+    /// The thread the event belongs to.
+    pub(crate) fn tid(&self) -> Option<i32> {
+        match self {
+            EventKind::SyscallEntry { tid, .. }
+            | EventKind::SyscallExit { tid, .. }
+            | EventKind::Signal { tid, .. }
+            | EventKind::Rdtsc { tid }
+            | EventKind::Exec { tid, .. }
+            | EventKind::Exit { tid, .. } => Some(*tid),
+            EventKind::NewTask { parent, .. } => Some(*parent),
+            EventKind::Other => None,
+        }
+    }
+
     fn of(ev: &Event) -> EventKind {
         match ev {
             Event::SyscallEntry { tid, nr, .. } => EventKind::SyscallEntry { tid: *tid, nr: *nr },
@@ -243,70 +259,84 @@ fn cstring(b: &[u8]) -> Result<CString> {
 
 /// Replays the trace in `opts.trace_dir` to its end.
 pub fn replay(opts: &ReplayOptions) -> Result<ReplayOutcome> {
-    let trace = TraceReader::open(&opts.trace_dir)?;
-    crate::cpu::check_features(&trace.header().cpu_flags)?;
-    let mut events = trace.events()?;
-    let first = events
-        .find_ahead(1, |_| true)?
-        .and_then(|e| e.tid())
-        .ok_or_else(|| {
-            Error::Trace(format!(
-                "{}: the trace is incomplete and holds no events (the recorder stopped before its first flush)",
-                opts.trace_dir.display()
-            ))
-        })?;
-    crate::cpu::pin(opts.cpu)?;
-    sys::catch_interrupts();
-    let h = trace.header();
-    let cwd = Path::new(std::ffi::OsStr::new(
-        std::str::from_utf8(h.cwd.as_bytes()).unwrap_or("/"),
-    ));
-    let spec = SpawnSpec {
-        exe: cstring(h.exe.as_bytes())?,
-        argv: h
-            .argv
-            .iter()
-            .map(|a| cstring(a.as_bytes()))
-            .collect::<Result<_>>()?,
-        envp: h
-            .env
-            .iter()
-            .map(|a| cstring(a.as_bytes()))
-            .collect::<Result<_>>()?,
-        cwd: if cwd.is_dir() {
-            Some(cstring(h.cwd.as_bytes())?)
-        } else {
-            None
-        },
-        null_stdio: true,
-        no_core: true,
-    };
-    let pid = sys::spawn_traced(&spec)?;
-    sys::trap_tsc_in_this_thread();
-    let mut r = Replayer {
-        trace,
-        events,
-        tasks: HashMap::new(),
-        files: HashMap::new(),
-        exe_hashes: HashMap::new(),
-        echo: opts.echo,
-        index: 0,
-        debug: std::env::var_os("RTT_DEBUG_REPLAY").is_some(),
-        tails: Vec::new(),
-        exec_dir: None,
-        arm: Arm::default(),
-        next_mm: 1,
-    };
-    let result = r.start(first, pid).and_then(|()| r.run());
+    let mut r = Replayer::spawn(opts)?;
+    let result = r.run();
     r.kill_all();
     result
+}
+
+impl Replayer {
+    /// Starts the replay of `opts.trace_dir`: the first tracee is spawned, stopped before
+    /// its first event.
+    pub(crate) fn spawn(opts: &ReplayOptions) -> Result<Replayer> {
+        let trace = TraceReader::open(&opts.trace_dir)?;
+        crate::cpu::check_features(&trace.header().cpu_flags)?;
+        let mut events = trace.events()?;
+        let first = events
+            .find_ahead(1, |_| true)?
+            .and_then(|e| e.tid())
+            .ok_or_else(|| {
+                Error::Trace(format!(
+                    "{}: the trace is incomplete and holds no events (the recorder stopped before its first flush)",
+                    opts.trace_dir.display()
+                ))
+            })?;
+        crate::cpu::pin(opts.cpu)?;
+        sys::catch_interrupts();
+        let h = trace.header();
+        let cwd = Path::new(std::ffi::OsStr::new(
+            std::str::from_utf8(h.cwd.as_bytes()).unwrap_or("/"),
+        ));
+        let spec = SpawnSpec {
+            exe: cstring(h.exe.as_bytes())?,
+            argv: h
+                .argv
+                .iter()
+                .map(|a| cstring(a.as_bytes()))
+                .collect::<Result<_>>()?,
+            envp: h
+                .env
+                .iter()
+                .map(|a| cstring(a.as_bytes()))
+                .collect::<Result<_>>()?,
+            cwd: if cwd.is_dir() {
+                Some(cstring(h.cwd.as_bytes())?)
+            } else {
+                None
+            },
+            null_stdio: true,
+            no_core: true,
+        };
+        let pid = sys::spawn_traced(&spec)?;
+        sys::trap_tsc_in_this_thread();
+        let mut r = Replayer {
+            trace,
+            events,
+            tasks: HashMap::new(),
+            files: HashMap::new(),
+            exe_hashes: HashMap::new(),
+            echo: opts.echo,
+            index: 0,
+            debug: std::env::var_os("RTT_DEBUG_REPLAY").is_some(),
+            tails: Vec::new(),
+            exec_dir: None,
+            arm: Arm::default(),
+            next_mm: 1,
+        };
+        if let Err(e) = r.start(first, pid) {
+            r.kill_all();
+            return Err(e);
+        }
+        Ok(r)
+    }
 }
 
 impl Replayer {
     fn start(&mut self, first: i32, pid: i32) -> Result<()> {
         sys::setoptions(pid, crate::tracee::PTRACE_OPTIONS)?;
         let mm = self.new_mm();
-        self.tasks.insert(first, Task::new(pid, Memory::open(pid)?, mm));
+        self.tasks
+            .insert(first, Task::new(pid, Memory::open(pid)?, mm));
         Ok(())
     }
 
@@ -335,7 +365,10 @@ impl Replayer {
         if sys::interrupted() {
             return Err(Error::Interrupted);
         }
-        let saved = self.arm.active().then(|| self.events.find_ahead(1, |_| true));
+        let saved = self
+            .arm
+            .active()
+            .then(|| self.events.find_ahead(1, |_| true));
         let index = self.events.next_index();
         match self.dispatch() {
             Err(Error::Paused) => {
@@ -582,7 +615,7 @@ impl Replayer {
         Ok(())
     }
 
-    fn kill_all(&mut self) {
+    pub(crate) fn kill_all(&mut self) {
         if let Some(dir) = self.exec_dir.take() {
             let _ = std::fs::remove_dir_all(dir);
         }

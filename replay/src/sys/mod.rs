@@ -489,7 +489,10 @@ pub fn get_debugreg(pid: i32, n: usize) -> Result<u64> {
     // pointers are written.
     let v = unsafe { libc::ptrace(libc::PTRACE_PEEKUSER, pid, debugreg_offset(n), 0usize) };
     if v == -1 && Errno::last() != Errno::UnknownErrno {
-        return Err(Error::sys("ptrace PEEKUSER (debug register)", Errno::last()));
+        return Err(Error::sys(
+            "ptrace PEEKUSER (debug register)",
+            Errno::last(),
+        ));
     }
     Ok(v as u64)
 }

@@ -204,7 +204,7 @@ impl EventStream {
             return Ok(false);
         }
         let first = self.next_index + self.pending.len() as u64;
-        if self.chunk_starts.last().map_or(true, |c| c.0 < self.offset) {
+        if self.chunk_starts.last().is_none_or(|c| c.0 < self.offset) {
             self.chunk_starts.push((self.offset, first));
         }
         let mut head = [0u8; FRAME_HEADER];

@@ -1,0 +1,417 @@
+//! Running the timeline forwards: continue, single-step, run to a position or an event,
+//! with breakpoint and watchpoint hits counted so that every stop gets an exact position.
+
+use super::position::{Anchor, Position, WatchKey};
+use super::{CheckpointKind, Key, StopReason, Timeline};
+use crate::error::{Error, Result};
+use crate::replay::{runs_user_code, EventKind, HwWatch, Pause, Progress};
+
+/// Where a forward run ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Goal {
+    /// At the first stop to report.
+    Continue,
+    /// After one instruction.
+    Step,
+    /// After one event.
+    Event,
+    /// At this position.
+    To(Position),
+}
+
+/// What a forward run does with the stops it meets.
+pub(super) enum Report<'a> {
+    /// Nothing is armed but what the goal needs; nothing is reported.
+    Quiet,
+    /// The user's breakpoints and watchpoints are armed and counted, never reported.
+    Count,
+    /// Stops at the first breakpoint, watchpoint, signal or caught event.
+    Stop,
+    /// Runs on, remembering the last such stop.
+    Collect(&'a mut Option<(Position, StopReason)>),
+}
+
+impl Report<'_> {
+    fn arms_user_keys(&self) -> bool {
+        !matches!(self, Report::Quiet)
+    }
+    fn reports(&self) -> bool {
+        matches!(self, Report::Stop | Report::Collect(_))
+    }
+}
+
+impl Timeline {
+    /// Continues until a breakpoint, watchpoint, stopping signal or caught event, or the
+    /// end of the trace.
+    pub fn cont(&mut self) -> Result<StopReason> {
+        let r = self.forward(Goal::Continue, Report::Stop)?;
+        self.user_stop(r)
+    }
+
+    /// Executes one instruction of the current thread (a syscall counts as one).
+    pub fn stepi(&mut self) -> Result<StopReason> {
+        let r = self.forward(Goal::Step, Report::Stop)?;
+        self.user_stop(r)
+    }
+
+    /// Runs to the end of the trace, ignoring breakpoints.
+    pub fn run_to_end(&mut self) -> Result<StopReason> {
+        let r = self.forward(Goal::Continue, Report::Quiet)?;
+        self.user_stop(r)
+    }
+
+    /// Goes to the start of the stretch before event `event` (forwards or backwards).
+    pub fn goto_event(&mut self, event: u64) -> Result<StopReason> {
+        let target = Position::start_of(event.max(self.start.event));
+        self.goto(&target)?;
+        self.user_stop(StopReason::Reached)
+    }
+
+    /// Reads the current values of the watched ranges (the "before" of the next hit).
+    fn refresh_watch_values(&mut self) -> Result<()> {
+        if self.end.is_some() {
+            return Ok(());
+        }
+        for key in self.watches.clone() {
+            if let Ok(v) = self.read_memory(key.addr, key.len as usize) {
+                self.watch_values.insert(key, v);
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes sure the hit counts of the user's breakpoints and watchpoints are known at
+    /// the current position, by replaying the current stretch with them armed if not.
+    fn ensure_counts(&mut self) -> Result<()> {
+        let keys = self.user_keys();
+        if self.fresh || keys.iter().all(|k| self.counts.contains_key(k)) {
+            return Ok(());
+        }
+        let here = self.pos.clone();
+        let id = self.best_checkpoint(&here, &keys)?;
+        self.restore(id)?;
+        self.forward(Goal::To(here), Report::Count)?;
+        Ok(())
+    }
+
+    pub(super) fn user_keys(&self) -> Vec<Key> {
+        let mut v: Vec<Key> = self.bps.iter().map(|&pc| Key::Pc(pc)).collect();
+        v.extend(self.watches.iter().map(|&w| Key::Watch(w)));
+        v
+    }
+
+    pub(super) fn forward(&mut self, goal: Goal, mut report: Report) -> Result<StopReason> {
+        if let Some((end, status)) = &self.end {
+            return Ok(StopReason::EndOfHistory {
+                end: end.clone(),
+                status: *status,
+            });
+        }
+        if report.reports() {
+            self.ensure_counts()?;
+        }
+        self.refresh_watch_values()?;
+        loop {
+            if let Goal::To(t) = &goal {
+                if &self.pos == t {
+                    return Ok(StopReason::Reached);
+                }
+                if self.pos.event > t.event {
+                    return Err(Error::Refused(format!("position {t} is not in this trace")));
+                }
+            }
+            let armed = self.arm(&goal, &report);
+            let hold = matches!(&goal, Goal::To(t) if t.anchor == Anchor::Pending
+                && t.event == self.pos.event);
+            let progress = if hold {
+                match self.r.hold_next()? {
+                    None => {
+                        self.pos = Position {
+                            event: self.pos.event,
+                            anchor: Anchor::Pending,
+                            steps: 0,
+                        };
+                        continue;
+                    }
+                    Some(p) => Progress::Paused(p),
+                }
+            } else {
+                self.r.step_event()?
+            };
+            let hit = match progress {
+                Progress::Paused(p) => {
+                    let stepping = self.r.arm.step;
+                    let hit = self.on_pause(p, &armed, stepping, &goal, &report)?;
+                    if hit.is_none() && goal == Goal::Step {
+                        return Ok(StopReason::Step);
+                    }
+                    hit
+                }
+                Progress::Event { index, what } => {
+                    let (hit, done) = self.on_event(index, what, &goal, &report)?;
+                    if hit.is_none() && done {
+                        return Ok(if goal == Goal::Step {
+                            StopReason::Step
+                        } else {
+                            StopReason::Reached
+                        });
+                    }
+                    hit
+                }
+                Progress::End(outcome) => {
+                    let index = outcome.events.saturating_sub(1);
+                    self.record_kind(index, EventKind::Other);
+                    self.end = Some((outcome.end.clone(), outcome.status));
+                    self.pos = Position::start_of(outcome.events);
+                    if let Goal::To(t) = &goal {
+                        if &self.pos != t {
+                            return Err(Error::Refused(format!(
+                                "position {t} is beyond the end of the trace"
+                            )));
+                        }
+                    }
+                    return Ok(StopReason::EndOfHistory {
+                        end: outcome.end,
+                        status: outcome.status,
+                    });
+                }
+            };
+            if let Some(h) = hit {
+                match &mut report {
+                    Report::Stop => return Ok(h),
+                    Report::Collect(last) => {
+                        // A stop at the target itself is where the search started.
+                        if !matches!(&goal, Goal::To(t) if *t == self.pos) {
+                            **last = Some((self.pos.clone(), h));
+                        }
+                    }
+                    Report::Quiet | Report::Count => {}
+                }
+                if goal == Goal::Step {
+                    return Ok(StopReason::Step);
+                }
+            }
+        }
+    }
+
+    /// Arms what the next run needs; returns the watched keys in debug-register order.
+    fn arm(&mut self, goal: &Goal, report: &Report) -> Vec<WatchKey> {
+        let mut bps = if report.arms_user_keys() {
+            self.bps.clone()
+        } else {
+            Default::default()
+        };
+        let mut watches = if report.arms_user_keys() {
+            self.watches.clone()
+        } else {
+            Vec::new()
+        };
+        let mut step = *goal == Goal::Step;
+        if let Goal::To(t) = goal {
+            if t.event == self.pos.event {
+                if self.pos.base() == t.base() {
+                    step = true;
+                } else {
+                    match t.anchor {
+                        Anchor::Arrival { pc, .. } => {
+                            bps.insert(pc);
+                        }
+                        Anchor::Watch { key, .. } if !watches.contains(&key) => watches.push(key),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        // Counts of keys not armed for this run would be missed.
+        self.counts.retain(|k, _| match k {
+            Key::Pc(pc) => step || bps.contains(pc),
+            Key::Watch(w) => watches.contains(w),
+        });
+        if self.fresh {
+            for &pc in &bps {
+                self.counts.entry(Key::Pc(pc)).or_insert(0);
+            }
+            for &w in &watches {
+                self.counts.entry(Key::Watch(w)).or_insert(0);
+            }
+        }
+        self.r.arm.bps = bps;
+        self.r.arm.watches = watches
+            .iter()
+            .map(|w| HwWatch {
+                addr: w.addr,
+                len: w.len,
+                reads: w.reads,
+            })
+            .collect();
+        self.r.arm.step = step;
+        watches
+    }
+
+    /// Counts a hit of `key`; its count since the stretch start, if known.
+    fn bump(&mut self, key: Key) -> Option<u64> {
+        let c = self.counts.get_mut(&key)?;
+        *c += 1;
+        Some(*c)
+    }
+
+    fn on_pause(
+        &mut self,
+        p: Pause,
+        armed: &[WatchKey],
+        stepping: bool,
+        goal: &Goal,
+        report: &Report,
+    ) -> Result<Option<StopReason>> {
+        self.fresh = false;
+        match p {
+            Pause::Breakpoint(addr) => {
+                let count = self.bump(Key::Pc(addr)).ok_or_else(|| {
+                    Error::Refused(format!("internal error: uncounted breakpoint {addr:#x}"))
+                })?;
+                self.pos = Position {
+                    event: self.pos.event,
+                    anchor: Anchor::Arrival { pc: addr, count },
+                    steps: 0,
+                };
+                let user = report.reports() && self.bps.contains(&addr);
+                Ok(user.then_some(StopReason::Breakpoint { addr }))
+            }
+            Pause::Watch(mask) => {
+                let keys: Vec<WatchKey> = (0..armed.len())
+                    .filter(|i| mask & (1 << i) != 0)
+                    .map(|i| armed[i])
+                    .collect();
+                let mut first = None;
+                for &k in &keys {
+                    let n = self.bump(Key::Watch(k));
+                    if first.is_none() {
+                        first = n.map(|n| (k, n));
+                    }
+                }
+                if stepping {
+                    self.pos.steps += 1;
+                    self.count_step_arrival()?;
+                } else if let Some((key, count)) = first {
+                    self.pos = Position {
+                        event: self.pos.event,
+                        anchor: Anchor::Watch { key, count },
+                        steps: 0,
+                    };
+                }
+                let mut hit = None;
+                for k in keys {
+                    if !self.watches.contains(&k) {
+                        continue;
+                    }
+                    let after = self.read_memory(k.addr, k.len as usize)?;
+                    let before = self
+                        .watch_values
+                        .insert(k, after.clone())
+                        .unwrap_or_default();
+                    if report.reports() && hit.is_none() && (k.reads || before != after) {
+                        hit = Some(StopReason::Watchpoint {
+                            key: k,
+                            before,
+                            after,
+                        });
+                    }
+                }
+                Ok(hit)
+            }
+            Pause::Step => {
+                self.pos.steps += 1;
+                let pc = self.count_step_arrival()?;
+                let user = report.reports() && *goal != Goal::Step && self.bps.contains(&pc);
+                Ok(user.then_some(StopReason::Breakpoint { addr: pc }))
+            }
+        }
+    }
+
+    /// After a single-step: counts the arrival at the new pc; returns the pc.
+    fn count_step_arrival(&mut self) -> Result<u64> {
+        let pc = self.regs()?.rip();
+        self.bump(Key::Pc(pc));
+        Ok(pc)
+    }
+
+    /// Bookkeeping after event `index`; returns a stop to report and whether the goal
+    /// is reached.
+    fn on_event(
+        &mut self,
+        index: u64,
+        what: EventKind,
+        goal: &Goal,
+        report: &Report,
+    ) -> Result<(Option<StopReason>, bool)> {
+        self.record_kind(index, what.clone());
+        self.pos = Position::start_of(index + 1);
+        self.counts.clear();
+        self.fresh = true;
+        let next = self.r.peek()?;
+        let user_next = next.as_ref().is_none_or(runs_user_code);
+        let mut hit = None;
+        match what {
+            EventKind::SyscallEntry { tid, nr } => {
+                self.in_syscall.insert(tid, nr);
+                if self.catch.syscall(nr) {
+                    hit = Some(StopReason::SyscallEntry { tid, nr });
+                }
+            }
+            EventKind::SyscallExit { tid, ret } => {
+                if let Some(nr) = self.in_syscall.remove(&tid) {
+                    if self.catch.syscall(nr) {
+                        hit = Some(StopReason::SyscallExit { tid, nr, ret });
+                    }
+                }
+            }
+            EventKind::Signal { tid, signo, .. } if !self.quiet_signals.contains(&signo) => {
+                hit = Some(StopReason::Signal { tid, signo });
+            }
+            EventKind::NewTask { parent, child } if self.catch.fork => {
+                hit = Some(StopReason::Fork { parent, child });
+            }
+            EventKind::Exec { tid, ref exe } if self.catch.exec => {
+                hit = Some(StopReason::Exec {
+                    tid,
+                    exe: exe.clone(),
+                });
+            }
+            EventKind::Exit { tid, status } if self.catch.exit => {
+                hit = Some(StopReason::Exited { tid, status });
+            }
+            _ => {}
+        }
+        if !report.reports() {
+            hit = None;
+        }
+        if user_next {
+            let now = super::now_ms();
+            if now.saturating_sub(self.last_periodic_ms) >= self.opts.checkpoint_interval_ms {
+                self.last_periodic_ms = now;
+                self.take_checkpoint(CheckpointKind::Periodic)?;
+            }
+            if hit.is_none() && report.reports() && *goal == Goal::Continue && next.is_some() {
+                let pc = self.regs()?.rip();
+                if self.bps.contains(&pc) {
+                    hit = Some(StopReason::Breakpoint { addr: pc });
+                }
+            }
+        }
+        let async_signal = matches!(what, EventKind::Signal { sync: false, .. });
+        let done = match goal {
+            Goal::Event => true,
+            Goal::Step => user_next && !async_signal,
+            _ => false,
+        };
+        Ok((hit, done))
+    }
+
+    pub(super) fn record_kind(&mut self, index: u64, what: EventKind) {
+        let i = index as usize;
+        if self.kinds.len() <= i {
+            self.kinds.resize(i + 1, None);
+        }
+        self.kinds[i] = Some(what);
+    }
+}

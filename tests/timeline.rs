@@ -1,0 +1,282 @@
+//! Engine-level tests of the timeline: exact reverse single-stepping, reverse-continue to
+//! breakpoint hits and watched changes, returning to saved positions, checkpoint cleanup,
+//! and multi-process traces.
+//!
+//! The timeline's thread traps rdtsc (as rtt's replayer does), so these tests never read
+//! clocks through the vDSO (`Instant`, `SystemTime`).
+
+mod common;
+
+use common::{build_testprog, code, fresh_trace_dir, record};
+use rtt_replay::regs::Regs;
+use rtt_replay::timeline::{Position, StopReason, Timeline, TimelineOptions, WatchKey};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Address and size of symbol `name` in `bin` (built with -no-pie).
+fn symbol(bin: &Path, name: &str) -> (u64, u64) {
+    let out = Command::new("nm")
+        .arg("-S")
+        .arg(bin)
+        .output()
+        .expect("run nm");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() == 4 && f[3] == name {
+            let addr = u64::from_str_radix(f[0], 16).unwrap();
+            let size = u64::from_str_radix(f[1], 16).unwrap();
+            return (addr, size);
+        }
+    }
+    panic!("no symbol {name} in {}", bin.display());
+}
+
+/// Records testprog `name` for test `label` and returns (binary, trace).
+fn recorded(name: &str, label: &str) -> (PathBuf, PathBuf) {
+    let bin = build_testprog(name);
+    let trace = fresh_trace_dir(&format!("timeline-{label}"));
+    let out = record(&trace, &[bin.to_str().unwrap()]);
+    assert_eq!(
+        code(&out),
+        0,
+        "record {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (bin, trace)
+}
+
+fn open(trace: &Path) -> Timeline {
+    Timeline::open(TimelineOptions::new(trace)).expect("open timeline")
+}
+
+fn read_u64(t: &mut Timeline, addr: u64) -> i64 {
+    let b = t.read_memory(addr, 8).unwrap();
+    i64::from_le_bytes(b.try_into().unwrap())
+}
+
+/// Processes traced by this test's thread right now (the tracer is a thread).
+fn traced_by_me() -> usize {
+    let link = std::fs::read_link("/proc/thread-self").unwrap();
+    let me = link.file_name().unwrap().to_string_lossy().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_to_string(e.path().join("status")).ok())
+        .filter(|s| {
+            s.lines()
+                .any(|l| l.starts_with("TracerPid:") && l.split_whitespace().nth(1) == Some(&me))
+        })
+        .count()
+}
+
+#[test]
+fn reverse_stepi_retraces_stepi_exactly() {
+    let (bin, trace) = recorded("tt_history", "reverse_stepi_retraces_stepi_exactly");
+    let (bump, _) = symbol(&bin, "bump");
+    let mut t = open(&trace);
+    t.add_breakpoint(bump);
+    assert_eq!(t.cont().unwrap(), StopReason::Breakpoint { addr: bump });
+    t.remove_breakpoint(bump);
+    // Forwards through bump, its return, and the getppid syscall after it.
+    let mut seen: Vec<(Position, Regs)> = Vec::new();
+    for _ in 0..60 {
+        seen.push((t.position().clone(), t.regs().unwrap()));
+        assert_eq!(t.stepi().unwrap(), StopReason::Step);
+    }
+    for (pos, regs) in seen.iter().rev() {
+        assert_eq!(t.reverse_stepi().unwrap(), StopReason::Step);
+        let got = t.regs().unwrap();
+        assert_eq!(
+            got.differences(regs),
+            Vec::<String>::new(),
+            "registers differ at {pos} (now at {})",
+            t.position()
+        );
+        assert_eq!(t.position(), pos);
+    }
+}
+
+#[test]
+fn reverse_continue_stops_at_previous_breakpoint_hits() {
+    let (bin, trace) = recorded(
+        "tt_history",
+        "reverse_continue_stops_at_previous_breakpoint_hits",
+    );
+    let (bump, _) = symbol(&bin, "bump");
+    let (corrupt, _) = symbol(&bin, "corrupt");
+    let mut t = open(&trace);
+    t.add_breakpoint(corrupt);
+    assert_eq!(t.cont().unwrap(), StopReason::Breakpoint { addr: corrupt });
+    t.add_breakpoint(bump);
+    for k in (1..=5).rev() {
+        assert_eq!(
+            t.reverse_cont().unwrap(),
+            StopReason::Breakpoint { addr: bump }
+        );
+        assert_eq!(t.regs().unwrap().rdi(), k, "argument of bump at this hit");
+    }
+    assert_eq!(t.reverse_cont().unwrap(), StopReason::StartOfHistory);
+    assert_eq!(t.position(), &t.start().clone());
+    // And forwards again from the start.
+    assert_eq!(t.cont().unwrap(), StopReason::Breakpoint { addr: bump });
+    assert_eq!(t.regs().unwrap().rdi(), 1);
+}
+
+#[test]
+fn reverse_watchpoint_stops_at_the_writing_instruction() {
+    let (bin, trace) = recorded(
+        "tt_history",
+        "reverse_watchpoint_stops_at_the_writing_instruction",
+    );
+    let (victim, _) = symbol(&bin, "victim");
+    let (corrupt, corrupt_len) = symbol(&bin, "corrupt");
+    let (main, main_len) = symbol(&bin, "main");
+    let mut t = open(&trace);
+    assert!(matches!(
+        t.run_to_end().unwrap(),
+        StopReason::EndOfHistory { .. }
+    ));
+    // The program has exited: step back into it, to its last instruction.
+    t.reverse_stepi().unwrap();
+    assert_eq!(read_u64(&mut t, victim), 8);
+    let key = WatchKey {
+        addr: victim,
+        len: 8,
+        reads: false,
+    };
+    t.add_watchpoint(key).unwrap();
+
+    let r = t.reverse_cont().unwrap();
+    assert_eq!(
+        r,
+        StopReason::Watchpoint {
+            key,
+            before: (-1i64).to_le_bytes().to_vec(),
+            after: 8i64.to_le_bytes().to_vec(),
+        }
+    );
+    let pc = t.regs().unwrap().rip();
+    assert!(
+        (main..main + main_len).contains(&pc),
+        "pc {pc:#x} not in main"
+    );
+    assert_eq!(read_u64(&mut t, victim), -1, "stopped before the write");
+    // One step forward executes exactly the write.
+    t.stepi().unwrap();
+    assert_eq!(read_u64(&mut t, victim), 8);
+    t.reverse_stepi().unwrap();
+    assert_eq!(t.regs().unwrap().rip(), pc);
+
+    let r = t.reverse_cont().unwrap();
+    assert_eq!(
+        r,
+        StopReason::Watchpoint {
+            key,
+            before: 7i64.to_le_bytes().to_vec(),
+            after: (-1i64).to_le_bytes().to_vec(),
+        }
+    );
+    let pc = t.regs().unwrap().rip();
+    assert!(
+        (corrupt..corrupt + corrupt_len).contains(&pc),
+        "pc {pc:#x} not in corrupt"
+    );
+    // Forwards, the watchpoint stops right after the write.
+    let r = t.cont().unwrap();
+    assert_eq!(
+        r,
+        StopReason::Watchpoint {
+            key,
+            before: 7i64.to_le_bytes().to_vec(),
+            after: (-1i64).to_le_bytes().to_vec(),
+        }
+    );
+}
+
+#[test]
+fn a_saved_position_is_returned_to_exactly() {
+    let (bin, trace) = recorded("tt_history", "a_saved_position_is_returned_to_exactly");
+    let (bump, _) = symbol(&bin, "bump");
+    let (counter, _) = symbol(&bin, "counter");
+    let mut t = open(&trace);
+    t.add_breakpoint(bump);
+    for _ in 0..3 {
+        t.cont().unwrap();
+    }
+    for _ in 0..4 {
+        t.stepi().unwrap();
+    }
+    let saved = t.position().clone();
+    let regs = t.regs().unwrap();
+    let rsp = regs.rsp();
+    let stack = t.read_memory(rsp - 256, 512).unwrap();
+    let count = read_u64(&mut t, counter);
+    t.remove_breakpoint(bump);
+    t.run_to_end().unwrap();
+    t.goto(&saved).unwrap();
+    assert_eq!(t.regs().unwrap(), regs);
+    assert_eq!(t.read_memory(rsp - 256, 512).unwrap(), stack);
+    assert_eq!(read_u64(&mut t, counter), count);
+    // History cannot be changed.
+    assert!(t.write_memory(counter, &[0; 8]).is_err());
+    assert!(t.set_regs(&regs).is_err());
+}
+
+#[test]
+fn checkpoints_leave_no_processes_behind() {
+    let (bin, trace) = recorded("tt_history", "checkpoints_leave_no_processes_behind");
+    let (bump, _) = symbol(&bin, "bump");
+    let before = traced_by_me();
+    {
+        let mut t = open(&trace);
+        t.add_breakpoint(bump);
+        for _ in 0..5 {
+            t.cont().unwrap();
+        }
+        let id = t.checkpoint().unwrap();
+        t.reverse_cont().unwrap();
+        t.reverse_stepi().unwrap();
+        assert!(t.checkpoints().len() >= 3, "{:?}", t.checkpoints());
+        assert!(traced_by_me() > before + 2);
+        t.restart(id).unwrap();
+        assert_eq!(t.regs().unwrap().rip(), bump);
+        assert_eq!(t.regs().unwrap().rdi(), 5);
+    }
+    assert_eq!(traced_by_me(), before);
+}
+
+#[test]
+fn checkpoints_of_a_multi_process_trace_restore() {
+    let (bin, trace) = recorded("tt_fork", "checkpoints_of_a_multi_process_trace_restore");
+    let (marker, _) = symbol(&bin, "marker");
+    let mut t = open(&trace);
+    t.add_breakpoint(marker);
+    // The child's call comes first (the parent waits for it).
+    assert_eq!(t.cont().unwrap(), StopReason::Breakpoint { addr: marker });
+    assert_eq!(t.regs().unwrap().rdi(), 4950);
+    assert_eq!(t.tasks().unwrap().len(), 2);
+    let in_child = t.position().clone();
+    assert_eq!(t.cont().unwrap(), StopReason::Breakpoint { addr: marker });
+    assert_eq!(t.regs().unwrap().rdi(), 3);
+    assert_eq!(t.tasks().unwrap().len(), 1);
+    // Back to the child, then forwards to the end, twice.
+    for _ in 0..2 {
+        assert_eq!(
+            t.reverse_cont().unwrap(),
+            StopReason::Breakpoint { addr: marker }
+        );
+        assert_eq!(t.position(), &in_child);
+        assert_eq!(t.regs().unwrap().rdi(), 4950);
+        assert_eq!(t.tasks().unwrap().len(), 2);
+        assert_eq!(t.cont().unwrap(), StopReason::Breakpoint { addr: marker });
+        assert_eq!(t.regs().unwrap().rdi(), 3);
+    }
+    t.remove_breakpoint(marker);
+    match t.cont().unwrap() {
+        StopReason::EndOfHistory { status, .. } => {
+            assert_eq!(status.map(|s| s.shell_code()), Some(0))
+        }
+        other => panic!("expected the end, got {other:?}"),
+    }
+}
