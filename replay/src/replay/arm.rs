@@ -103,6 +103,9 @@ impl Replayer {
         }
         let pc = sys::getregs(pid)?.rip();
         if step || self.arm.step || self.arm.bps.contains(&pc) {
+            if self.task(tid)?.at == super::At::Skipped {
+                self.finish_skipped(tid)?;
+            }
             let stop = self.run_once(tid, Resume::Step, sig, expect, false)?;
             sig = 0;
             match self.classify(tid, &stop, false)? {
@@ -123,6 +126,25 @@ impl Replayer {
             Some(Trap::Watch(mask)) => self.pause(tid, Pause::Watch(mask)),
             _ => Ok(stop),
         }
+    }
+
+    /// Takes `tid` from the seccomp stop of a syscall completed there to its exit stop.
+    /// Single-stepping from the seccomp stop would report a step at once, before any
+    /// instruction ran (the kernel's step report at syscall exit).
+    fn finish_skipped(&mut self, tid: i32) -> Result<()> {
+        let t = self.task(tid)?;
+        let pid = t.pid;
+        t.last_resume = Resume::Syscall;
+        sys::resume(Resume::Syscall, pid, 0)?;
+        t.stopped = false;
+        let stop = self.wait_for(tid, None)?;
+        if stop != Stop::Syscall {
+            return Err(self.diverged(format!(
+                "completing a syscall of thread {tid}: it stopped: {stop:?}"
+            )));
+        }
+        self.task(tid)?.at = super::At::Exit;
+        Ok(())
     }
 
     /// Leaves `tid` in its trap stop (a user-mode state) and pauses the replay.

@@ -60,6 +60,7 @@ fn private_bytes(pid: i32) -> u64 {
 }
 
 const CLONE_PARENT: u64 = 0x8000;
+const ERESTARTNOINTR: i64 = 513;
 
 impl Replayer {
     /// Whether every task is stopped in a state that a checkpoint captures exactly: in user
@@ -197,7 +198,19 @@ fn run_syscall(pid: i32, insn: u64, in_entry: bool, nr: i64, args: [u64; 6]) -> 
         expect(pid, Stop::Event(libc::PTRACE_EVENT_SECCOMP), Resume::Cont)?;
     }
     sys::resume(Resume::Syscall, pid, 0)?;
-    let stop = wait_raw(pid, Resume::Syscall)?;
+    let mut stop = wait_raw(pid, Resume::Syscall)?;
+    // fork fails with ERESTARTNOINTR while a signal is pending (a SIGCHLD from a replayed
+    // child that really exited): let the kernel restart it past that signal, which is
+    // not part of the recording and is dropped.
+    for _ in 0..16 {
+        if stop != Stop::Syscall || sys::getregs(pid)?.rax() as i64 != -ERESTARTNOINTR {
+            break;
+        }
+        sys::resume(Resume::Cont, pid, 0)?;
+        expect(pid, Stop::Event(libc::PTRACE_EVENT_SECCOMP), Resume::Cont)?;
+        sys::resume(Resume::Syscall, pid, 0)?;
+        stop = wait_raw(pid, Resume::Syscall)?;
+    }
     if nr == libc::SYS_clone && stop != Stop::Syscall {
         if stop != Stop::Event(libc::PTRACE_EVENT_FORK) {
             return Err(fork_failed(pid, &stop));

@@ -135,11 +135,43 @@ impl Timeline {
                 self.goto(&stop)?;
                 return self.user_stop(reason);
             }
+            // The segment's own start is not seen by the forward scan.
+            if let Some(reason) = self.hit_at(&from)? {
+                return self.user_stop(reason);
+            }
             if from == self.start {
                 self.goto(&from)?;
                 return self.user_stop(StopReason::StartOfHistory);
             }
             end = from;
+        }
+    }
+
+    /// When position `p` (where the replay is) is a breakpoint hit or right after a
+    /// watched change, goes where reverse-continue stops for it and returns the stop.
+    fn hit_at(&mut self, p: &Position) -> Result<Option<StopReason>> {
+        if p.steps != 0 {
+            return Ok(None);
+        }
+        match p.anchor {
+            Anchor::Arrival { pc, .. } if self.bps.contains(&pc) => {
+                self.goto(p)?;
+                Ok(Some(StopReason::Breakpoint { addr: pc }))
+            }
+            Anchor::Watch { key, .. } if self.watches.contains(&key) => {
+                self.goto(p)?;
+                let after = self.read_memory(key.addr, key.len as usize)?;
+                let Some(pred) = self.predecessor(p)? else {
+                    return Ok(None);
+                };
+                self.goto(&pred)?;
+                let before = self.read_memory(key.addr, key.len as usize)?;
+                if before == after && !key.reads {
+                    return Ok(None);
+                }
+                Ok(Some(StopReason::Watchpoint { key, before, after }))
+            }
+            _ => Ok(None),
         }
     }
 
