@@ -280,3 +280,34 @@ fn checkpoints_of_a_multi_process_trace_restore() {
         other => panic!("expected the end, got {other:?}"),
     }
 }
+
+#[test]
+fn reverse_stepi_after_a_long_computation() {
+    let (bin, trace) = recorded("tt_long_loop", "reverse_stepi_after_a_long_computation");
+    let (done, _) = symbol(&bin, "done");
+    let mut t = open(&trace);
+    t.add_breakpoint(done);
+    assert_eq!(t.cont().unwrap(), StopReason::Breakpoint { addr: done });
+    let at_done = (t.position().clone(), t.regs().unwrap());
+    // Back through the call and the last iterations of the loop...
+    let mut seen: Vec<(Position, Regs)> = Vec::new();
+    for _ in 0..40 {
+        assert_eq!(t.reverse_stepi().unwrap(), StopReason::Step);
+        seen.push((t.position().clone(), t.regs().unwrap()));
+    }
+    // ... and forwards again over the same instructions.
+    for (pos, regs) in seen.iter().rev().skip(1) {
+        assert_eq!(t.stepi().unwrap(), StopReason::Step);
+        assert_eq!(
+            t.regs().unwrap().differences(regs),
+            Vec::<String>::new(),
+            "at {pos}"
+        );
+    }
+    t.stepi().unwrap();
+    assert_eq!(t.regs().unwrap(), at_done.1);
+    // Going to the saved position of the breakpoint stop lands on the same state.
+    t.reverse_stepi().unwrap();
+    t.goto(&at_done.0).unwrap();
+    assert_eq!(t.regs().unwrap(), at_done.1);
+}

@@ -37,6 +37,11 @@ pub(crate) struct Arm {
     pub watches: Vec<HwWatch>,
     /// Stop after every instruction.
     pub step: bool,
+    /// Interrupt the running tracee each time it has run this long in user mode (ns),
+    /// counted from when its alarm was armed (see [`Replayer::disarm_alarms`]).
+    pub interrupt_ns: Option<u64>,
+    /// The kernel refused the task-clock perf event: runs are never interrupted.
+    pub no_alarms: bool,
     pause: Option<Pause>,
 }
 
@@ -49,12 +54,14 @@ pub(crate) enum Pause {
     Watch(u8),
     /// One instruction was executed.
     Step,
+    /// The run was interrupted after its time (see [`Arm::interrupt_ns`]).
+    Interrupted,
 }
 
 impl Arm {
     /// Whether anything is armed.
     pub fn active(&self) -> bool {
-        self.step || !self.bps.is_empty() || !self.watches.is_empty()
+        self.step || !self.bps.is_empty() || !self.watches.is_empty() || self.interrupt_ns.is_some()
     }
 
     pub(super) fn take_pause(&mut self) -> Pause {
@@ -78,11 +85,12 @@ impl Arm {
     }
 }
 
-/// How a SIGTRAP stop relates to the debugger.
+/// How a stop relates to the debugger.
 enum Trap {
     Breakpoint(u64),
     Watch(u8),
     Step,
+    Interrupt,
 }
 
 impl Replayer {
@@ -117,6 +125,7 @@ impl Replayer {
         }
         let stop = self.run_once(tid, Resume::Cont, sig, expect, true)?;
         match self.classify(tid, &stop, true)? {
+            Some(Trap::Interrupt) => self.pause(tid, Pause::Interrupted),
             Some(Trap::Breakpoint(addr)) => {
                 let mut regs = sys::getregs(pid)?;
                 regs.set_rip(addr);
@@ -126,6 +135,31 @@ impl Replayer {
             Some(Trap::Watch(mask)) => self.pause(tid, Pause::Watch(mask)),
             _ => Ok(stop),
         }
+    }
+
+    /// Stops the CPU alarms of all tasks; returns the user time they ran since armed, ns.
+    pub(crate) fn disarm_alarms(&mut self) -> u64 {
+        let mut total = 0;
+        for t in self.tasks.values_mut() {
+            if std::mem::take(&mut t.alarm_armed) {
+                if let Some(a) = &t.alarm {
+                    total += a.elapsed();
+                    a.disarm();
+                }
+            }
+        }
+        total
+    }
+
+    /// Whether `tid`, stopped by [`sys::ALARM_SIGNAL`], got it from its own CPU alarm.
+    pub(super) fn is_alarm(&mut self, tid: i32) -> Result<bool> {
+        let t = self.task(tid)?;
+        let Some(fd) = t.alarm.as_ref().map(|a| a.raw_fd()) else {
+            return Ok(false);
+        };
+        let info = sys::getsiginfo(t.pid)?;
+        let si_fd = i32::from_le_bytes([info[24], info[25], info[26], info[27]]);
+        Ok(si_fd == fd)
     }
 
     /// Takes `tid` from the seccomp stop of a syscall completed there to its exit stop.
@@ -190,6 +224,22 @@ impl Replayer {
             sys::set_debugreg(pid, 6, 0)?;
             sys::set_debugreg(pid, 7, self.arm.dr7())?;
         }
+        if let (Some(ns), Resume::Cont, false) = (self.arm.interrupt_ns, how, self.arm.no_alarms) {
+            let t = self.task(tid)?;
+            if !t.alarm_armed {
+                if t.alarm.is_none() {
+                    match sys::CpuAlarm::open(pid) {
+                        Ok(a) => t.alarm = Some(a),
+                        Err(_) => self.arm.no_alarms = true,
+                    }
+                }
+                let t = self.task(tid)?;
+                if let Some(a) = &t.alarm {
+                    a.arm(ns)?;
+                }
+                t.alarm_armed = true;
+            }
+        }
         let t = self.task(tid)?;
         t.last_resume = how;
         let result = sys::resume(how, pid, sig).and_then(|()| {
@@ -212,6 +262,9 @@ impl Replayer {
 
     /// Whether `stop` is a trap of the debugger's.
     fn classify(&mut self, tid: i32, stop: &Stop, with_bps: bool) -> Result<Option<Trap>> {
+        if *stop == Stop::Signal(sys::ALARM_SIGNAL) && self.is_alarm(tid)? {
+            return Ok(Some(Trap::Interrupt));
+        }
         if *stop != Stop::Signal(libc::SIGTRAP) {
             return Ok(None);
         }

@@ -132,6 +132,10 @@ struct Task {
     syscall_insn: Option<u64>,
     /// Identifies the task's address space: tasks created with CLONE_VM share one.
     mm: u64,
+    /// CPU-time alarm for interrupting long runs (opened when first needed).
+    alarm: Option<sys::CpuAlarm>,
+    /// Whether `alarm` is counting.
+    alarm_armed: bool,
 }
 
 /// The part of a file mapping past the end of the file, made PROT_NONE at replay so that
@@ -520,6 +524,17 @@ impl Replayer {
                     continue;
                 }
             }
+            if stop == Stop::Signal(sys::ALARM_SIGNAL) && self.is_alarm(tid)? {
+                if self.arm.interrupt_ns.is_some() {
+                    let t = self.task(tid)?;
+                    t.stopped = true;
+                    return Ok(stop);
+                }
+                // A late alarm of an earlier run: not part of the recording.
+                let how = self.task(tid)?.last_resume;
+                sys::resume(how, pid, 0)?;
+                continue;
+            }
             if let Stop::Signal(sig) = stop {
                 if Some(sig) != expect_signal {
                     let synchronous = match sys::getsiginfo(pid) {
@@ -627,6 +642,8 @@ impl Task {
     fn new(pid: i32, mem: Memory, mm: u64) -> Task {
         Task {
             held: None,
+            alarm: None,
+            alarm_armed: false,
             last_resume: Resume::Cont,
             syscall_insn: None,
             mm,

@@ -528,3 +528,118 @@ pub fn become_subreaper() -> Result<()> {
     let rc = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
     check("prctl PR_SET_CHILD_SUBREAPER", rc as libc::c_long).map(drop)
 }
+
+/// The signal a [`CpuAlarm`] sends (unused by programs on x86-64 Linux).
+pub const ALARM_SIGNAL: i32 = libc::SIGSTKFLT;
+
+/// A CPU-time alarm on one tracee thread (a software task-clock perf event): after the
+/// thread has run for a set time in user mode, the kernel sends it [`ALARM_SIGNAL`],
+/// which stops it under ptrace. Needs no hardware counter.
+#[derive(Debug)]
+pub struct CpuAlarm {
+    fd: std::os::fd::OwnedFd,
+}
+
+const PERF_EVENT_IOC_ENABLE: libc::c_ulong = 0x2400;
+const PERF_EVENT_IOC_DISABLE: libc::c_ulong = 0x2401;
+const PERF_EVENT_IOC_RESET: libc::c_ulong = 0x2403;
+const PERF_EVENT_IOC_PERIOD: libc::c_ulong = 0x4008_2404;
+
+impl CpuAlarm {
+    /// Opens a disarmed alarm on thread `tid`.
+    pub fn open(tid: i32) -> Result<CpuAlarm> {
+        use std::os::fd::{AsRawFd, FromRawFd};
+        // struct perf_event_attr, first version (64 bytes): type, size, config,
+        // sample_period, sample_type, read_format, flag bits, wakeup_events + bp_type,
+        // config1.
+        let mut attr = [0u64; 8];
+        attr[0] = 1 | (64 << 32); // PERF_TYPE_SOFTWARE, size 64
+        attr[1] = 1; // PERF_COUNT_SW_TASK_CLOCK
+        attr[2] = u64::MAX >> 1; // sample period, set when armed
+        attr[5] = 1 | (1 << 5) | (1 << 6); // disabled, exclude_kernel, exclude_hv
+        attr[6] = 1; // wakeup_events
+                     // SAFETY: `attr` is a valid 64-byte perf_event_attr that the kernel only reads.
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_perf_event_open,
+                attr.as_ptr(),
+                tid,
+                -1,
+                -1,
+                8 as libc::c_ulong, // PERF_FLAG_FD_CLOEXEC
+            )
+        };
+        let fd = check("perf_event_open (task clock)", rc)? as i32;
+        // SAFETY: `fd` is a fresh descriptor that nothing else owns.
+        let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+        let raw = fd.as_raw_fd();
+        let owner = [0i32, tid]; // struct f_owner_ex { F_OWNER_TID, tid }
+                                 // SAFETY: fcntl on our own descriptor; F_SETOWN_EX reads one f_owner_ex.
+        unsafe {
+            check(
+                "fcntl F_SETSIG",
+                libc::fcntl(raw, 10 /* F_SETSIG */, ALARM_SIGNAL) as libc::c_long,
+            )?;
+            check(
+                "fcntl F_SETOWN_EX",
+                libc::fcntl(raw, 15 /* F_SETOWN_EX */, owner.as_ptr()) as libc::c_long,
+            )?;
+            check(
+                "fcntl F_SETFL",
+                libc::fcntl(raw, libc::F_SETFL, libc::O_ASYNC) as libc::c_long,
+            )?;
+        }
+        Ok(CpuAlarm { fd })
+    }
+
+    /// The descriptor (the `si_fd` of the signals it sends).
+    pub fn raw_fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        self.fd.as_raw_fd()
+    }
+
+    /// Arms the alarm to fire after `ns` nanoseconds of the thread's user time from now,
+    /// and restarts its clock.
+    pub fn arm(&self, ns: u64) -> Result<()> {
+        let period = ns.max(10_000);
+        let fd = self.raw_fd();
+        // SAFETY: perf ioctls on our own descriptor; PERIOD reads one u64.
+        unsafe {
+            check(
+                "perf ioctl DISABLE",
+                libc::ioctl(fd, PERF_EVENT_IOC_DISABLE, 0) as libc::c_long,
+            )?;
+            check(
+                "perf ioctl PERIOD",
+                libc::ioctl(fd, PERF_EVENT_IOC_PERIOD, &period) as libc::c_long,
+            )?;
+            check(
+                "perf ioctl RESET",
+                libc::ioctl(fd, PERF_EVENT_IOC_RESET, 0) as libc::c_long,
+            )?;
+            check(
+                "perf ioctl ENABLE",
+                libc::ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) as libc::c_long,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The thread's user time since the alarm was armed, in ns.
+    pub fn elapsed(&self) -> u64 {
+        let mut v = 0u64;
+        // SAFETY: an 8-byte read of the counter into `v`.
+        unsafe {
+            libc::read(self.raw_fd(), (&mut v as *mut u64).cast(), 8);
+        }
+        v
+    }
+
+    /// Stops the alarm.
+    pub fn disarm(&self) {
+        // SAFETY: perf ioctl on our own descriptor.
+        unsafe {
+            libc::ioctl(self.raw_fd(), PERF_EVENT_IOC_DISABLE, 0);
+        }
+    }
+}

@@ -13,6 +13,9 @@ pub enum CheckpointKind {
     Trail,
     /// Taken while replaying forward, at intervals.
     Periodic,
+    /// Taken where a long run without events was interrupted; positions after it in
+    /// its stretch may be named from it.
+    Mark,
     /// At a place where the debugger stopped.
     Stop,
     /// Asked for by the user; kept until deleted.
@@ -39,24 +42,34 @@ pub(crate) struct Checkpoint {
     pub pos: Position,
     pub kind: CheckpointKind,
     pub snap: Snapshot,
-    /// Hit counts since the stretch start known at this point (all zero at a start).
+    /// Hit counts since the base of its position (the stretch start or its mark) known
+    /// at this point (all zero at the base itself).
     pub counts: HashMap<Key, u64>,
+    /// Hit counts since the stretch start known at this point.
+    pub stretch_counts: HashMap<Key, u64>,
     pub bytes: u64,
     /// When it was last made or used (for dropping the least recently useful).
     pub used: u64,
 }
 
 impl Checkpoint {
-    /// Whether the hit count of `key` is known here.
+    /// Whether the hit count of `key` since the stretch start is known here.
     pub fn knows(&self, key: &Key) -> bool {
-        self.at_stretch_start() || self.counts.contains_key(key)
+        self.at_stretch_start() || self.stretch_counts.contains_key(key)
     }
 
+    /// The hit count of `key` since the stretch start (if [`Self::knows`] it).
     pub fn count(&self, key: &Key) -> u64 {
-        self.counts.get(key).copied().unwrap_or(0)
+        self.stretch_counts.get(key).copied().unwrap_or(0)
     }
 
+    /// At the very start of its stretch.
     pub fn at_stretch_start(&self) -> bool {
+        self.pos.mark.is_none() && self.at_base_start()
+    }
+
+    /// At the start of its stretch or mark: every count from there is 0.
+    pub fn at_base_start(&self) -> bool {
         self.pos.anchor == Anchor::Start && self.pos.steps == 0
     }
 }
@@ -88,6 +101,7 @@ impl Checkpoints {
         kind: CheckpointKind,
         snap: Snapshot,
         counts: HashMap<Key, u64>,
+        stretch_counts: HashMap<Key, u64>,
         current_event: u64,
     ) -> u64 {
         let id = self.next_id;
@@ -100,11 +114,17 @@ impl Checkpoints {
             kind,
             snap,
             counts,
+            stretch_counts,
             bytes,
             used: self.clock,
         });
         self.enforce(current_event);
         id
+    }
+
+    /// The id the next checkpoint added gets.
+    pub fn next_id(&self) -> u64 {
+        self.next_id
     }
 
     pub fn find(&self, id: u64) -> Option<&Checkpoint> {

@@ -89,7 +89,7 @@ impl Timeline {
         }
         let here = self.pos.clone();
         let id = self.best_checkpoint(&here, &keys)?;
-        self.restore(id)?;
+        self.restore_towards(id, Some(&here))?;
         self.forward(Goal::To(here), Report::Count)?;
         Ok(())
     }
@@ -100,7 +100,14 @@ impl Timeline {
         v
     }
 
-    pub(super) fn forward(&mut self, goal: Goal, mut report: Report) -> Result<StopReason> {
+    pub(super) fn forward(&mut self, goal: Goal, report: Report) -> Result<StopReason> {
+        let r = self.forward_armed(goal, report);
+        self.r.disarm_alarms();
+        self.r.arm.interrupt_ns = None;
+        r
+    }
+
+    fn forward_armed(&mut self, goal: Goal, mut report: Report) -> Result<StopReason> {
         if let Some((end, status)) = &self.end {
             return Ok(StopReason::EndOfHistory {
                 end: end.clone(),
@@ -128,6 +135,7 @@ impl Timeline {
                     None => {
                         self.pos = Position {
                             event: self.pos.event,
+                            mark: None,
                             anchor: Anchor::Pending,
                             steps: 0,
                         };
@@ -245,6 +253,8 @@ impl Timeline {
             })
             .collect();
         self.r.arm.step = step;
+        self.r.arm.interrupt_ns =
+            (!step && self.marks).then_some(self.opts.checkpoint_interval_ms * 1_000_000);
         watches
     }
 
@@ -271,6 +281,7 @@ impl Timeline {
                 })?;
                 self.pos = Position {
                     event: self.pos.event,
+                    mark: self.mark,
                     anchor: Anchor::Arrival { pc: addr, count },
                     steps: 0,
                 };
@@ -295,6 +306,7 @@ impl Timeline {
                 } else if let Some((key, count)) = first {
                     self.pos = Position {
                         event: self.pos.event,
+                        mark: self.mark,
                         anchor: Anchor::Watch { key, count },
                         steps: 0,
                     };
@@ -318,6 +330,15 @@ impl Timeline {
                     }
                 }
                 Ok(hit)
+            }
+            Pause::Interrupted => {
+                // A long run: checkpoint it here so that later positions in this stretch
+                // are reached from here, not from the stretch's start.
+                if self.r.checkpointable() {
+                    let stretch = self.stretch_counts();
+                    self.take_mark(stretch)?;
+                }
+                Ok(None)
             }
             Pause::Step => {
                 self.pos.steps += 1;

@@ -8,6 +8,7 @@ mod checkpoints;
 mod forward;
 mod position;
 mod reverse;
+mod search;
 
 pub use checkpoints::{CheckpointInfo, CheckpointKind};
 pub use position::{Anchor, Position, WatchKey};
@@ -205,8 +206,10 @@ pub struct Timeline {
     pos: Position,
     /// Hit counts since the start of the current stretch, for keys whose count is known.
     counts: HashMap<Key, u64>,
-    /// At the start of a stretch (no user code run since): every count is 0.
+    /// At the start of a stretch or mark (no user code run since): every count is 0.
     fresh: bool,
+    /// The mark the counts are relative to (None: the stretch start).
+    mark: Option<u64>,
     bps: BTreeSet<u64>,
     watches: Vec<WatchKey>,
     watch_values: HashMap<WatchKey, Vec<u8>>,
@@ -220,6 +223,8 @@ pub struct Timeline {
     /// Syscall each thread is in.
     in_syscall: HashMap<i32, i64>,
     last_periodic_ms: u64,
+    /// Whether long runs are interrupted to make marks (needs the task-clock perf event).
+    marks: bool,
 }
 
 fn now_ms() -> u64 {
@@ -247,6 +252,7 @@ impl Timeline {
             pos: Position::start_of(0),
             counts: HashMap::new(),
             fresh: true,
+            mark: None,
             bps: BTreeSet::new(),
             watches: Vec::new(),
             watch_values: HashMap::new(),
@@ -257,6 +263,7 @@ impl Timeline {
             kinds: Vec::new(),
             in_syscall: HashMap::new(),
             last_periodic_ms: now_ms(),
+            marks: true,
         };
         t.run_to_start()?;
         Ok(t)
@@ -291,6 +298,7 @@ impl Timeline {
             self.pos.clone(),
             CheckpointKind::Start,
             snap,
+            HashMap::new(),
             HashMap::new(),
             self.pos.event,
         );
@@ -507,13 +515,57 @@ impl Timeline {
         } else {
             self.counts.clone()
         };
+        let stretch = self.stretch_counts();
         Ok(Some(self.ckpts.add(
             self.pos.clone(),
             kind,
             snap,
             counts,
+            stretch,
             self.pos.event,
         )))
+    }
+
+    /// Checkpoints the current state, which has no name yet (a long run was interrupted
+    /// here): it becomes a mark, and the current position is named from it.
+    fn take_mark(&mut self, stretch: HashMap<Key, u64>) -> Result<()> {
+        let snap = self.r.snapshot()?;
+        let id = self.ckpts.next_id();
+        let pos = Position {
+            event: self.pos.event,
+            mark: Some(id),
+            anchor: Anchor::Start,
+            steps: 0,
+        };
+        let current = self.pos.event;
+        self.ckpts.add(
+            pos.clone(),
+            CheckpointKind::Mark,
+            snap,
+            HashMap::new(),
+            stretch,
+            current,
+        );
+        self.pos = pos;
+        Ok(())
+    }
+
+    /// Hit counts since the stretch start known here.
+    fn stretch_counts(&self) -> HashMap<Key, u64> {
+        let here = if self.fresh {
+            self.all_counts()
+        } else {
+            self.counts.clone()
+        };
+        match self.mark.and_then(|m| self.ckpts.find(m)) {
+            None if self.mark.is_none() => here,
+            None => HashMap::new(),
+            Some(m) => here
+                .into_iter()
+                .filter(|(k, _)| m.knows(k))
+                .map(|(k, n)| (k, m.count(&k) + n))
+                .collect(),
+        }
     }
 
     /// The counts of every armed key (those not hit yet are 0), when all are known.
@@ -530,11 +582,25 @@ impl Timeline {
 
     /// Replaces the replay by a copy of checkpoint `id`.
     fn restore(&mut self, id: u64) -> Result<()> {
+        self.restore_towards(id, None)
+    }
+
+    /// Replaces the replay by a copy of checkpoint `id`, counting hits the way `target`
+    /// is named: from the checkpoint's mark if `target` is named from it, otherwise from
+    /// the stretch start (with the counts the checkpoint knows).
+    fn restore_towards(&mut self, id: u64, target: Option<&Position>) -> Result<()> {
         let c = self
             .ckpts
             .find(id)
             .ok_or_else(|| Error::Refused(format!("no checkpoint {id}")))?;
-        let (pos, counts, start) = (c.pos.clone(), c.counts.clone(), c.at_stretch_start());
+        let (pos, mut counts, mut start) = (c.pos.clone(), c.counts.clone(), c.at_base_start());
+        self.mark = pos.mark;
+        let from_mark = target.is_some_and(|t| t.mark.is_some() && t.mark == pos.mark);
+        if pos.mark.is_some() && !from_mark {
+            self.mark = None;
+            counts = c.stretch_counts.clone();
+            start = false;
+        }
         let snap = c.snap.clone();
         self.r.restore(&snap)?;
         self.ckpts.touch(id);

@@ -16,6 +16,9 @@ pub struct Position {
     /// Number of the next event to replay: the position lies in the stretch of user code
     /// that ends with this event.
     pub event: u64,
+    /// The checkpoint made inside the stretch (where a long run was interrupted) that the
+    /// anchor counts from; None: the anchor counts from the stretch's start.
+    pub mark: Option<u64>,
     /// Where in that stretch.
     pub anchor: Anchor,
     /// Instructions executed since the anchor.
@@ -61,6 +64,7 @@ impl Position {
     pub fn start_of(event: u64) -> Position {
         Position {
             event,
+            mark: None,
             anchor: Anchor::Start,
             steps: 0,
         }
@@ -70,6 +74,7 @@ impl Position {
     pub fn plus(&self, n: u64) -> Position {
         Position {
             event: self.event,
+            mark: self.mark,
             anchor: self.anchor.clone(),
             steps: self.steps + n,
         }
@@ -79,6 +84,7 @@ impl Position {
     pub fn base(&self) -> Position {
         Position {
             event: self.event,
+            mark: self.mark,
             anchor: self.anchor.clone(),
             steps: 0,
         }
@@ -95,6 +101,17 @@ impl PartialOrd for Position {
             return Some(self.event.cmp(&other.event));
         }
         use Anchor::*;
+        if self.mark != other.mark {
+            let at_start = |p: &Position| p.mark.is_none() && p.anchor == Start && p.steps == 0;
+            return match (&self.anchor, &other.anchor) {
+                (Pending, Pending) => Some(Ordering::Equal),
+                (Pending, _) => Some(Ordering::Greater),
+                (_, Pending) => Some(Ordering::Less),
+                _ if at_start(self) => Some(Ordering::Less),
+                _ if at_start(other) => Some(Ordering::Greater),
+                _ => None,
+            };
+        }
         match (&self.anchor, &other.anchor) {
             (Pending, Pending) => Some(Ordering::Equal),
             (Pending, _) => Some(Ordering::Greater),
@@ -116,6 +133,9 @@ impl PartialOrd for Position {
 impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "event {}", self.event)?;
+        if let Some(m) = self.mark {
+            write!(f, ", from checkpoint {m}")?;
+        }
         match &self.anchor {
             Anchor::Start => {}
             Anchor::Arrival { pc, count } => write!(f, ", {pc:#x} hit {count}")?,
@@ -136,6 +156,7 @@ mod tests {
     fn arrival(event: u64, pc: u64, count: u64, steps: u64) -> Position {
         Position {
             event,
+            mark: None,
             anchor: Anchor::Arrival { pc, count },
             steps,
         }
@@ -147,6 +168,7 @@ mod tests {
         assert!(
             Position {
                 event: 2,
+                mark: None,
                 anchor: Anchor::Pending,
                 steps: 0
             } < Position::start_of(3)

@@ -5,13 +5,13 @@
 use super::checkpoints::Checkpoint;
 use super::forward::{Goal, Report};
 use super::position::{Anchor, Position};
-use super::{Key, StopReason, Timeline, MAX_SEARCH_STEPS, TRAIL_INTERVAL};
+use super::{Key, StopReason, Timeline};
 use crate::error::{Error, Result};
-use crate::replay::{EventKind, Pause, Progress};
+use crate::replay::EventKind;
 use std::cmp::Ordering;
 
 /// The key whose hits name `anchor`, if any.
-fn anchor_key(anchor: &Anchor) -> Option<(Key, u64)> {
+pub(super) fn anchor_key(anchor: &Anchor) -> Option<(Key, u64)> {
     match anchor {
         Anchor::Arrival { pc, count } => Some((Key::Pc(*pc), *count)),
         Anchor::Watch { key, count } => Some((Key::Watch(*key), *count)),
@@ -21,17 +21,34 @@ fn anchor_key(anchor: &Anchor) -> Option<(Key, u64)> {
 
 /// Whether checkpoint `c` lies before `t` (or at it, unless `strict`), as far as names
 /// and the hit counts known at `c` tell.
-fn before(c: &Checkpoint, t: &Position, strict: bool) -> bool {
+pub(super) fn before(c: &Checkpoint, t: &Position, strict: bool) -> bool {
     match c.pos.partial_cmp(t) {
         Some(Ordering::Less) => return true,
         Some(Ordering::Equal) => return !strict,
         Some(Ordering::Greater) => return false,
         None => {}
     }
-    match anchor_key(&t.anchor) {
-        Some((key, n)) if c.pos.event == t.event && c.knows(&key) => c.count(&key) < n,
-        _ => false,
+    let Some((key, n)) = anchor_key(&t.anchor) else {
+        return false;
+    };
+    if c.pos.event != t.event {
+        return false;
     }
+    match t.mark {
+        // Counted from the stretch start: the hits known at `c` tell.
+        None => c.knows(&key) && c.count(&key) < n,
+        // Counted from a mark: only positions named from the same mark compare.
+        Some(_) if c.pos.mark == t.mark => {
+            c.at_base_start() || c.counts.get(&key).is_some_and(|&h| h < n)
+        }
+        Some(_) => false,
+    }
+}
+
+/// Whether `t` can be reached from checkpoint `c` by running forward (a position named
+/// from a mark only from that mark or a checkpoint named from it).
+pub(super) fn reaches(c: &Checkpoint, t: &Position, strict: bool) -> bool {
+    before(c, t, strict) && (t.mark.is_none() || c.pos.event < t.event || c.pos.mark == t.mark)
 }
 
 impl Timeline {
@@ -47,10 +64,11 @@ impl Timeline {
             )));
         }
         let ahead = self.end.is_none()
+            && (to.mark.is_none() || self.pos.event < to.event || self.mark == to.mark)
             && match self.pos.partial_cmp(to) {
                 Some(Ordering::Less) => true,
                 None => match anchor_key(&to.anchor) {
-                    Some((key, n)) if self.pos.event == to.event => {
+                    Some((key, n)) if self.pos.event == to.event && self.mark == to.mark => {
                         self.hit_count(&key).is_some_and(|c| c < n)
                     }
                     _ => false,
@@ -59,7 +77,7 @@ impl Timeline {
             };
         if !ahead {
             let id = self.best_checkpoint(to, &[])?;
-            self.restore(id)?;
+            self.restore_towards(id, Some(to))?;
         }
         match self.forward(Goal::To(to.clone()), Report::Quiet)? {
             StopReason::Reached => Ok(()),
@@ -80,22 +98,27 @@ impl Timeline {
         self.ckpts
             .list
             .iter()
-            .filter(|c| before(c, to, strict) && keys.iter().all(|k| c.knows(k)))
+            .filter(|c| reaches(c, to, strict) && keys.iter().all(|k| c.knows(k)))
             .max_by_key(|c| {
-                let same_stretch = c.pos.event == to.event;
-                let tier = if !same_stretch || c.at_stretch_start() {
+                let tier = if c.pos.event != to.event || c.at_stretch_start() {
                     (0, 0)
                 } else if c.pos.base() == to.base() {
-                    (2, c.pos.steps)
+                    (3, c.pos.steps)
                 } else if let Some((key, _)) = target_key.filter(|(k, _)| c.knows(k)) {
-                    (1, c.count(&key))
+                    (2, c.count(&key))
                 } else {
-                    (0, 0)
+                    // A mark or a position after one: later ones lie later.
+                    (1, c.id)
                 };
                 (c.pos.event, tier, c.used)
             })
             .map(|c| c.id)
-            .ok_or_else(|| Error::Refused(format!("no checkpoint before {to}")))
+            .ok_or_else(|| match to.mark {
+                Some(m) => Error::Refused(format!(
+                    "position {to} was named from checkpoint {m}, which has been dropped (raise the checkpoint limits to keep it)"
+                )),
+                None => Error::Refused(format!("no checkpoint before {to}")),
+            })
     }
 
     /// Executes backwards to the previous instruction of the current thread.
@@ -200,6 +223,7 @@ impl Timeline {
                         ) if t == tid => {
                             return Ok(Some(Position {
                                 event: k,
+                                mark: None,
                                 anchor: Anchor::Pending,
                                 steps: 0,
                             }))
@@ -236,118 +260,5 @@ impl Timeline {
             .rev()
             .find_map(|k| self.kinds.get(k as usize).cloned().flatten()?.tid())
             .ok_or_else(|| Error::Refused(format!("no thread runs before event {j}")))
-    }
-
-    /// Single-steps from the best known point in stretch `j` until `base` is reached (or,
-    /// with no base, until event `j` happens). Returns that point and the number of steps.
-    fn search(&mut self, j: u64, base: Option<&Position>) -> Result<(Position, u64)> {
-        let target = base.cloned().unwrap_or(Position {
-            event: j,
-            anchor: Anchor::Pending,
-            steps: 0,
-        });
-        let key = anchor_key(&target.anchor);
-        // Candidates: the stretch start, the previous hit of the same key, checkpoints
-        // in the stretch known to lie before the target.
-        let mut from = (Position::start_of(j), 0u64);
-        if let Some((k, n)) = key {
-            if n > 1 {
-                let anchor = match k {
-                    Key::Pc(pc) => Anchor::Arrival { pc, count: n - 1 },
-                    Key::Watch(w) => Anchor::Watch {
-                        key: w,
-                        count: n - 1,
-                    },
-                };
-                from = (
-                    Position {
-                        event: j,
-                        anchor,
-                        steps: 0,
-                    },
-                    n - 1,
-                );
-            }
-        }
-        let better = self
-            .ckpts
-            .list
-            .iter()
-            .filter(|c| c.pos.event == j && !c.at_stretch_start() && before(c, &target, true))
-            .filter_map(|c| match key {
-                Some((k, _)) if c.knows(&k) => Some((c.count(&k), c.used, c.pos.clone())),
-                None => Some((0, c.used, c.pos.clone())),
-                _ => None,
-            })
-            .max_by_key(|(count, used, _)| (*count, *used));
-        if let Some((count, _, pos)) = better {
-            if key.is_none() || count >= from.1 {
-                from = (pos, count);
-            }
-        }
-        let (start, mut count) = from;
-        self.goto(&start)?;
-        let mut m = 0u64;
-        loop {
-            if m >= MAX_SEARCH_STEPS {
-                return Err(Error::Refused(format!(
-                    "the instruction before {target} lies more than {MAX_SEARCH_STEPS} instructions after {start}, the closest point rtt can name there"
-                )));
-            }
-            self.r.arm.bps.clear();
-            self.r.arm.step = true;
-            self.r.arm.watches.clear();
-            if let Some((Key::Watch(w), _)) = key {
-                self.r.arm.watches.push(crate::replay::HwWatch {
-                    addr: w.addr,
-                    len: w.len,
-                    reads: w.reads,
-                });
-            }
-            let progress = self.r.step_event()?;
-            m += 1;
-            self.fresh = false;
-            self.counts.clear();
-            match progress {
-                Progress::Paused(p) => {
-                    self.pos = start.plus(m);
-                    let reached = match (key, p) {
-                        (Some((Key::Pc(pc), n)), _) => {
-                            if self.regs()?.rip() == pc {
-                                count += 1;
-                            }
-                            count == n
-                        }
-                        (Some((Key::Watch(_), n)), Pause::Watch(_)) => {
-                            count += 1;
-                            count == n
-                        }
-                        _ => false,
-                    };
-                    if reached {
-                        return Ok((start, m));
-                    }
-                    if m.is_multiple_of(TRAIL_INTERVAL) {
-                        self.take_checkpoint(super::CheckpointKind::Trail)?;
-                    }
-                }
-                Progress::Event { index, what } => {
-                    self.record_kind(index, what);
-                    self.pos = Position::start_of(index + 1);
-                    self.fresh = true;
-                    if base.is_none() && index == j {
-                        return Ok((start, m));
-                    }
-                    return Err(Error::Refused(format!(
-                        "{target} was not found in its stretch (event {index} came first)"
-                    )));
-                }
-                Progress::End(_) => {
-                    return Err(Error::Refused(format!(
-                        "{target} was not found before the end of the trace"
-                    )))
-                }
-            }
-        }
     }
 }
