@@ -41,6 +41,14 @@ impl Replayer {
         self.task(tid)?.mem.read(RemoteAddr(addr), len)
     }
 
+    /// Resident memory of all replayed processes, in bytes.
+    pub(crate) fn resident_bytes(&self) -> u64 {
+        self.tasks
+            .values()
+            .map(|t| super::fork::resident_bytes(t.pid))
+            .sum()
+    }
+
     /// Runs the tracee of the next event (a syscall entry or rdtsc) up to that event's
     /// stop and holds it there: the instruction is reached, not yet executed.
     pub(crate) fn hold_next(&mut self) -> Result<Option<Pause>> {

@@ -286,6 +286,9 @@ impl Replayer {
                         syscalls::name(entry.nr)
                     )));
                 }
+                if entry.nr == libc::SYS_mmap && ret >= 0 {
+                    self.prefer_huge_pages(tid, ret as u64, &entry.args)?;
+                }
             }
             Mode::MapFile {
                 hash,
@@ -312,6 +315,24 @@ impl Replayer {
             }
         }
         self.finish_exit(tid, &entry, ret, writes, echo, At::Exit)
+    }
+
+    /// Backs a large private anonymous mapping with transparent huge pages at replay
+    /// (invisible to the program: its memory holds the same bytes), so that forking a
+    /// checkpoint copies one page-table entry per 2 MiB instead of 512.
+    fn prefer_huge_pages(&mut self, tid: i32, addr: u64, args: &[u64; 6]) -> Result<()> {
+        const HUGE: u64 = 2 << 20;
+        let flags = args[3] as i32;
+        let private_anon = flags & libc::MAP_ANONYMOUS != 0 && flags & libc::MAP_PRIVATE != 0;
+        if !private_anon || args[1] < 4 * HUGE {
+            return Ok(());
+        }
+        self.inject_syscall(
+            tid,
+            libc::SYS_madvise,
+            [addr, args[1], libc::MADV_HUGEPAGE as u64, 0, 0, 0],
+        )?;
+        Ok(())
     }
 
     /// Restores the memory a syscall wrote and echoes what it wrote to stdout/stderr.

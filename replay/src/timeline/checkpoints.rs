@@ -33,7 +33,8 @@ pub struct CheckpointInfo {
     pub position: Position,
     /// Why it was made.
     pub kind: CheckpointKind,
-    /// Memory it holds on its own (pages the replay has since changed), in bytes.
+    /// Its share of memory (PSS: pages divided among the processes mapping them), in
+    /// bytes, as last measured (only when the resident sizes could exceed the budget).
     pub bytes: u64,
 }
 
@@ -47,7 +48,10 @@ pub(crate) struct Checkpoint {
     pub counts: HashMap<Key, u64>,
     /// Hit counts since the stretch start known at this point.
     pub stretch_counts: HashMap<Key, u64>,
+    /// Its share of memory as last measured (0 until measured).
     pub bytes: u64,
+    /// Its resident size: the most it can hold on its own.
+    pub resident: u64,
     /// When it was last made or used (for dropping the least recently useful).
     pub used: u64,
 }
@@ -107,7 +111,7 @@ impl Checkpoints {
         let id = self.next_id;
         self.next_id += 1;
         self.clock += 1;
-        let bytes = snap.private_bytes();
+        let resident = snap.resident_bytes();
         self.list.push(Checkpoint {
             id,
             pos,
@@ -115,7 +119,8 @@ impl Checkpoints {
             snap,
             counts,
             stretch_counts,
-            bytes,
+            bytes: 0,
+            resident,
             used: self.clock,
         });
         self.enforce(current_event);
@@ -160,10 +165,18 @@ impl Checkpoints {
 
     /// Drops checkpoints until the budget holds: first trail checkpoints, then those in
     /// the most crowded band of distance (distances back from the current event grow
-    /// exponentially from band to band), least recently used first.
+    /// exponentially from band to band), least recently used first. Memory is measured
+    /// only when the resident sizes together could exceed the budget.
     fn enforce(&mut self, current_event: u64) {
+        let resident: u64 = self.list.iter().map(|c| c.resident).sum();
+        let measure = resident > self.max_bytes;
+        if measure {
+            for c in &mut self.list {
+                c.bytes = c.snap.shared_bytes();
+            }
+        }
         while self.list.len() > self.max_count
-            || (self.total_bytes() > self.max_bytes && self.droppable() > 0)
+            || (measure && self.total_bytes() > self.max_bytes && self.droppable() > 0)
         {
             let Some(i) = self.victim(current_event) else {
                 break;

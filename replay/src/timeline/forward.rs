@@ -27,8 +27,35 @@ pub(super) enum Report<'a> {
     Count,
     /// Stops at the first breakpoint, watchpoint, signal or caught event.
     Stop,
-    /// Runs on, remembering the last such stop.
-    Collect(&'a mut Option<(Position, StopReason)>),
+    /// Runs on, remembering the last such stops (at most as many as the list's
+    /// capacity, and at least one).
+    Collect(&'a mut Hits),
+}
+
+/// The last stops a collecting run met, in order.
+pub(super) struct Hits {
+    pub list: std::collections::VecDeque<(Position, StopReason)>,
+    pub keep: usize,
+    /// How many were met in all.
+    pub total: usize,
+}
+
+impl Hits {
+    pub fn new(keep: usize) -> Hits {
+        Hits {
+            list: Default::default(),
+            keep: keep.max(1),
+            total: 0,
+        }
+    }
+
+    fn push(&mut self, hit: (Position, StopReason)) {
+        if self.list.len() == self.keep {
+            self.list.pop_front();
+        }
+        self.list.push_back(hit);
+        self.total += 1;
+    }
 }
 
 impl Report<'_> {
@@ -187,10 +214,10 @@ impl Timeline {
             if let Some(h) = hit {
                 match &mut report {
                     Report::Stop => return Ok(h),
-                    Report::Collect(last) => {
+                    Report::Collect(hits) => {
                         // A stop at the target itself is where the search started.
                         if !matches!(&goal, Goal::To(t) if *t == self.pos) {
-                            **last = Some((self.pos.clone(), h));
+                            hits.push((self.pos.clone(), h));
                         }
                     }
                     Report::Quiet | Report::Count => {}
@@ -350,7 +377,7 @@ impl Timeline {
     }
 
     /// After a single-step: counts the arrival at the new pc; returns the pc.
-    fn count_step_arrival(&mut self) -> Result<u64> {
+    pub(super) fn count_step_arrival(&mut self) -> Result<u64> {
         let pc = self.regs()?.rip();
         self.bump(Key::Pc(pc));
         Ok(pc)
@@ -408,7 +435,9 @@ impl Timeline {
         }
         if user_next {
             let now = super::now_ms();
-            if now.saturating_sub(self.last_periodic_ms) >= self.opts.checkpoint_interval_ms {
+            if now.saturating_sub(self.last_periodic_ms) * 1_000_000
+                >= self.checkpoint_interval_ns()
+            {
                 self.last_periodic_ms = now;
                 self.take_checkpoint(CheckpointKind::Periodic)?;
             }

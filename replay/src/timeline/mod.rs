@@ -499,9 +499,21 @@ impl Timeline {
             .collect()
     }
 
-    /// Memory the checkpoints hold on their own, in bytes.
-    pub fn checkpoint_bytes(&self) -> u64 {
+    /// Memory the checkpoints account for (their proportional share of the pages they
+    /// map), in bytes, measured now.
+    pub fn checkpoint_bytes(&mut self) -> u64 {
+        for c in &mut self.ckpts.list {
+            c.bytes = c.snap.shared_bytes();
+        }
         self.ckpts.total_bytes()
+    }
+
+    /// Tracee CPU time between automatic checkpoints while running forward: the
+    /// configured interval, longer for big programs (4 ms per MiB resident), because
+    /// after a checkpoint the program's next write to each page copies it.
+    fn checkpoint_interval_ns(&self) -> u64 {
+        let by_size = (self.r.resident_bytes() >> 20) * 4;
+        self.opts.checkpoint_interval_ms.max(by_size) * 1_000_000
     }
 
     /// Checkpoints the current position, if the processes are in a state that allows it.

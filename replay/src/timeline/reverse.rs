@@ -3,7 +3,7 @@
 //! reverse-continue.
 
 use super::checkpoints::Checkpoint;
-use super::forward::{Goal, Report};
+use super::forward::{Goal, Hits, Report};
 use super::position::{Anchor, Position};
 use super::{Key, StopReason, Timeline};
 use crate::error::{Error, Result};
@@ -42,6 +42,16 @@ pub(super) fn before(c: &Checkpoint, t: &Position, strict: bool) -> bool {
             c.at_base_start() || c.counts.get(&key).is_some_and(|&h| h < n)
         }
         Some(_) => false,
+    }
+}
+
+/// Whether the hit count of `key` at checkpoint `c` is known the way `t` counts (from
+/// `c`'s mark when `t` is named from it, otherwise from the stretch start).
+fn knows_for(c: &Checkpoint, key: &Key, t: &Position) -> bool {
+    if t.mark.is_some() && c.pos.mark == t.mark && c.pos.event == t.event {
+        c.at_base_start() || c.counts.contains_key(key)
+    } else {
+        c.knows(key)
     }
 }
 
@@ -98,7 +108,7 @@ impl Timeline {
         self.ckpts
             .list
             .iter()
-            .filter(|c| reaches(c, to, strict) && keys.iter().all(|k| c.knows(k)))
+            .filter(|c| reaches(c, to, strict) && keys.iter().all(|k| knows_for(c, k, to)))
             .max_by_key(|c| {
                 let tier = if c.pos.event != to.event || c.at_stretch_start() {
                     (0, 0)
@@ -145,18 +155,20 @@ impl Timeline {
         let mut end = self.pos.clone();
         loop {
             let id = self.pick_checkpoint(&end, &keys, true)?;
-            self.restore(id)?;
+            self.restore_towards(id, Some(&end))?;
             let from = self.pos.clone();
-            let mut last = None;
-            self.forward(Goal::To(end.clone()), Report::Collect(&mut last))?;
-            if let Some((at, reason)) = last {
-                let stop = if let StopReason::Watchpoint { .. } = reason {
-                    self.predecessor(&at)?.unwrap_or_else(|| self.start.clone())
-                } else {
-                    at
-                };
-                self.goto(&stop)?;
-                return self.user_stop(reason);
+            let mut hits = Hits::new(1);
+            self.forward(Goal::To(end.clone()), Report::Collect(&mut hits))?;
+            if let Some(hit) = hits.list.pop_back() {
+                return self.stop_at_hit(hit);
+            }
+            let mut from = from;
+            if from.mark.is_some() && from.anchor == Anchor::Start && from.steps == 0 {
+                // At a mark: what lies before it cannot be named as an end point.
+                match self.hits_before_mark(&from, &keys)? {
+                    (Some(hit), _) => return self.stop_at_hit(hit),
+                    (None, earlier) => from = earlier,
+                }
             }
             // The segment's own start is not seen by the forward scan.
             if let Some(reason) = self.hit_at(&from)? {
@@ -168,6 +180,57 @@ impl Timeline {
             }
             end = from;
         }
+    }
+
+    /// Goes where reverse-continue stops for a hit found going forwards: a watched
+    /// change stops at the instruction that made it.
+    fn stop_at_hit(&mut self, (at, reason): (Position, StopReason)) -> Result<StopReason> {
+        let stop = if let StopReason::Watchpoint { .. } = reason {
+            self.predecessor(&at)?.unwrap_or_else(|| self.start.clone())
+        } else {
+            at
+        };
+        self.goto(&stop)?;
+        self.user_stop(reason)
+    }
+
+    /// The last hit before mark `m` (a position no run can be told to stop at): the
+    /// stops between the mark and the end of its stretch are counted from the mark, then
+    /// a scan from an earlier checkpoint to the end of the stretch keeps the ones before
+    /// them. Returns the hit, or the position the scan started from.
+    fn hits_before_mark(
+        &mut self,
+        m: &Position,
+        keys: &[Key],
+    ) -> Result<(Option<(Position, StopReason)>, Position)> {
+        let stretch_end = Position::start_of(m.event + 1);
+        self.goto(m)?;
+        let mut after = Hits::new(1);
+        self.forward(Goal::To(stretch_end.clone()), Report::Collect(&mut after))?;
+        let id = self
+            .ckpts
+            .list
+            .iter()
+            .filter(|c| {
+                (c.pos.event < m.event || c.at_stretch_start()) && keys.iter().all(|k| c.knows(k))
+            })
+            .max_by_key(|c| (c.pos.event, c.used))
+            .map(|c| c.id)
+            .ok_or_else(|| Error::Refused(format!("no checkpoint before {m}")))?;
+        self.restore_towards(id, None)?;
+        let from = self.pos.clone();
+        let mut all = Hits::new(after.total + 1);
+        self.forward(Goal::To(stretch_end), Report::Collect(&mut all))?;
+        let before = all.total.saturating_sub(after.total);
+        let hit = if before > 0 {
+            // The list holds the last `after.total + 1` hits; the one before the mark's
+            // comes first among them.
+            let skip = all.list.len() - (all.total - before) - 1;
+            all.list.into_iter().nth(skip)
+        } else {
+            None
+        };
+        Ok((hit, from))
     }
 
     /// When position `p` (where the replay is) is a breakpoint hit or right after a

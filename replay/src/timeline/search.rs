@@ -15,7 +15,7 @@ const SHORT_SEARCH_STEPS: u64 = 4000;
 /// How close (tracee user time, ns) an approach aims to stop before its target.
 const APPROACH_TAIL_NS: u64 = 20_000;
 /// Loop iterations between checkpoints while counting them (see `count_tail`).
-const TAIL_CHECKPOINT_HITS: u64 = 1024;
+const TAIL_CHECKPOINT_HITS: u64 = 128;
 
 /// How a run towards a target ended.
 enum Run {
@@ -33,13 +33,26 @@ impl Timeline {
             anchor: Anchor::Pending,
             steps: 0,
         });
+        let debug = std::env::var_os("RTT_DEBUG_TIMELINE").is_some();
+        let t0 = super::now_ms();
         let (start, count) = self.search_start(j, &target);
         if let Some(m) = self.step_to(&start, count, &target, SHORT_SEARCH_STEPS)? {
             return Ok((start, m));
         }
+        let t1 = super::now_ms();
         let (start, count) = self.approach(start, count, &target)?;
+        let t2 = super::now_ms();
         if let Some(m) = self.step_to(&start, count, &target, SHORT_SEARCH_STEPS)? {
             return Ok((start, m));
+        }
+        let t3 = super::now_ms();
+        if debug {
+            eprintln!(
+                "rtt-debug: search: {} ms stepping, {} ms approaching, {} ms stepping",
+                t1 - t0,
+                t2 - t1,
+                t3 - t2
+            );
         }
         // Still far in instructions (a tight loop): count the loop's iterations with a
         // breakpoint where stepping got to, and step from its last arrival instead.
@@ -50,8 +63,11 @@ impl Timeline {
         };
         match self.step_to(&start, count, &target, MAX_SEARCH_STEPS)? {
             Some(m) => {
-                if std::env::var_os("RTT_DEBUG_TIMELINE").is_some() {
-                    eprintln!("rtt-debug: {target} is {m} steps after {start}");
+                if debug {
+                    eprintln!(
+                        "rtt-debug: {target} is {m} steps after {start} ({} ms counting)",
+                        super::now_ms() - t3
+                    );
                 }
                 Ok((start, m))
             }
@@ -81,6 +97,7 @@ impl Timeline {
         self.goto(start)?;
         let key = anchor_key(&target.anchor);
         let hot_key = Key::Pc(hot);
+        let at_start = count;
         let mut hits = 0u64;
         let mut last: Option<(Position, u64)> = None;
         loop {
@@ -106,9 +123,8 @@ impl Timeline {
                         self.mark = start.mark;
                         self.counts = [(hot_key, hits)].into_iter().collect();
                         if let Some((k, _)) = key {
-                            if start.mark == target.mark {
-                                self.counts.insert(k, count);
-                            }
+                            // Counted from `start`, where the target's key had `at_start`.
+                            self.counts.insert(k, count - at_start);
                         }
                         self.take_checkpoint(CheckpointKind::Trail)?;
                     }
@@ -248,10 +264,12 @@ impl Timeline {
             let progress = self.r.step_event()?;
             m += 1;
             self.fresh = false;
-            self.counts.clear();
+            // Every instruction is seen: counts of addresses stay known.
+            self.counts.retain(|k, _| matches!(k, Key::Pc(_)));
             match progress {
                 Progress::Paused(p) => {
                     self.pos = start.plus(m);
+                    self.count_step_arrival()?;
                     let reached = match (key, p) {
                         (Some((Key::Pc(pc), n)), _) => {
                             if self.regs()?.rip() == pc {
