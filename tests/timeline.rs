@@ -311,3 +311,25 @@ fn reverse_stepi_after_a_long_computation() {
     t.goto(&at_done.0).unwrap();
     assert_eq!(t.regs().unwrap(), at_done.1);
 }
+
+#[test]
+fn shared_memory_is_restored_with_its_checkpoint() {
+    let (bin, trace) = recorded("tt_shared", "shared_memory_is_restored_with_its_checkpoint");
+    let (marker, _) = symbol(&bin, "marker");
+    let (shared, _) = symbol(&bin, "shared");
+    let mut t = open(&trace);
+    t.add_breakpoint(marker);
+    for i in 1..=3 {
+        assert_eq!(t.cont().unwrap(), StopReason::Breakpoint { addr: marker });
+        let page = read_u64(&mut t, shared) as u64;
+        assert_eq!(read_u64(&mut t, page), i * 11);
+    }
+    for i in (1..=2).rev() {
+        assert_eq!(
+            t.reverse_cont().unwrap(),
+            StopReason::Breakpoint { addr: marker }
+        );
+        let page = read_u64(&mut t, shared) as u64;
+        assert_eq!(read_u64(&mut t, page), i * 11, "shared page at marker({i})");
+    }
+}

@@ -21,6 +21,9 @@ pub(crate) struct TaskSnap {
     insn: u64,
     mm: u64,
     exec_subst: Option<(Vec<u8>, Vec<u8>)>,
+    /// Contents of shared writable mappings, which a fork does not copy: the checkpoint
+    /// and the replay see the same pages, so they are saved and written back on restore.
+    shared: std::sync::Arc<Vec<(u64, Vec<u8>)>>,
 }
 
 /// The replayer's state at a checkpoint, with the processes that hold the tracees' state.
@@ -156,6 +159,14 @@ impl Replayer {
             let _ = sys::waitpid(child, false);
             return Err(e);
         }
+        let shared = match shared_writable(pid, &self.task(tid)?.mem) {
+            Ok(s) => s,
+            Err(e) => {
+                sys::kill_hard(child);
+                let _ = sys::waitpid(child, false);
+                return Err(e);
+            }
+        };
         let t = self.task(tid)?;
         Ok(TaskSnap {
             tid,
@@ -164,6 +175,7 @@ impl Replayer {
             insn,
             mm: t.mm,
             exec_subst: t.exec_subst.clone(),
+            shared: std::sync::Arc::new(shared),
         })
     }
 
@@ -173,6 +185,9 @@ impl Replayer {
         for ts in &snap.tasks {
             let pid = fork_process(ts.pid, ts.insn, false, &ts.regs)?;
             let mem = Memory::open(pid)?;
+            for (addr, data) in ts.shared.iter() {
+                mem.write(RemoteAddr(*addr), data)?;
+            }
             let mut task = Task::new(pid, mem, ts.mm);
             task.at = At::Trap;
             task.syscall_insn = Some(ts.insn);
@@ -301,6 +316,21 @@ fn wait_raw(pid: i32, how: Resume) -> Result<Stop> {
         }
         return Ok(stop);
     }
+}
+
+/// The contents of the shared writable mappings of `pid`.
+fn shared_writable(pid: i32, mem: &Memory) -> Result<Vec<(u64, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for m in crate::procmaps::read(pid)? {
+        let p = m.perms.as_bytes();
+        if p.len() == 4 && p[1] == b'w' && p[3] == b's' {
+            out.push((
+                m.start,
+                mem.read(RemoteAddr(m.start), (m.end - m.start) as usize)?,
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// Address of a `syscall` instruction in an executable mapping of `pid`.
