@@ -333,3 +333,38 @@ fn shared_memory_is_restored_with_its_checkpoint() {
         assert_eq!(read_u64(&mut t, page), i * 11, "shared page at marker({i})");
     }
 }
+
+#[test]
+fn watchpoints_without_a_debug_register_step_and_compare() {
+    let (bin, trace) = recorded("tt_history", "watchpoints_without_a_debug_register");
+    let (victim, _) = symbol(&bin, "victim");
+    let (corrupt, corrupt_len) = symbol(&bin, "corrupt");
+    let (main, main_len) = symbol(&bin, "main");
+    let mut t = open(&trace);
+    t.add_breakpoint(corrupt);
+    assert_eq!(t.cont().unwrap(), StopReason::Breakpoint { addr: corrupt });
+    t.remove_breakpoint(corrupt);
+    // 3 bytes: no debug register watches that; reads cannot be watched that way.
+    let key = WatchKey {
+        addr: victim,
+        len: 3,
+        reads: false,
+    };
+    assert!(t.add_watchpoint(WatchKey { reads: true, ..key }).is_err());
+    t.add_watchpoint(key).unwrap();
+    let hit = |before: i64, after: i64| StopReason::Watchpoint {
+        key,
+        before: before.to_le_bytes()[..3].to_vec(),
+        after: after.to_le_bytes()[..3].to_vec(),
+    };
+    assert_eq!(t.cont().unwrap(), hit(7, -1));
+    assert_eq!(read_u64(&mut t, victim), -1);
+    assert_eq!(t.reverse_cont().unwrap(), hit(7, -1));
+    let pc = t.regs().unwrap().rip();
+    assert!((corrupt..corrupt + corrupt_len).contains(&pc));
+    assert_eq!(read_u64(&mut t, victim), 7);
+    assert_eq!(t.reverse_cont().unwrap(), hit(100, 7));
+    let pc = t.regs().unwrap().rip();
+    assert!((main..main + main_len).contains(&pc));
+    assert_eq!(read_u64(&mut t, victim), 100);
+}

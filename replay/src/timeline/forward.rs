@@ -121,9 +121,10 @@ impl Timeline {
         Ok(())
     }
 
+    /// The user's breakpoints and hardware watchpoints, whose hits name positions.
     pub(super) fn user_keys(&self) -> Vec<Key> {
         let mut v: Vec<Key> = self.bps.iter().map(|&pc| Key::Pc(pc)).collect();
-        v.extend(self.watches.iter().map(|&w| Key::Watch(w)));
+        v.extend(self.hw_watches().into_iter().map(Key::Watch));
         v
     }
 
@@ -145,6 +146,7 @@ impl Timeline {
             self.ensure_counts()?;
         }
         self.refresh_watch_values()?;
+        self.mark_interval_ns = self.checkpoint_interval_ns();
         loop {
             if let Goal::To(t) = &goal {
                 if &self.pos == t {
@@ -215,8 +217,10 @@ impl Timeline {
                 match &mut report {
                     Report::Stop => return Ok(h),
                     Report::Collect(hits) => {
-                        // A stop at the target itself is where the search started.
-                        if !matches!(&goal, Goal::To(t) if *t == self.pos) {
+                        // A breakpoint at the target itself is where the search started;
+                        // a watched change that led to it happened before it.
+                        let at_target = matches!(&goal, Goal::To(t) if *t == self.pos);
+                        if !at_target || matches!(h, StopReason::Watchpoint { .. }) {
                             hits.push((self.pos.clone(), h));
                         }
                     }
@@ -237,11 +241,13 @@ impl Timeline {
             Default::default()
         };
         let mut watches = if report.arms_user_keys() {
-            self.watches.clone()
+            self.hw_watches()
         } else {
             Vec::new()
         };
-        let mut step = *goal == Goal::Step;
+        // Watchpoints without a debug register: step and compare.
+        let mut step =
+            *goal == Goal::Step || (report.arms_user_keys() && !self.soft_watches().is_empty());
         if let Goal::To(t) = goal {
             if t.event == self.pos.event {
                 if self.pos.base() == t.base() {
@@ -275,13 +281,12 @@ impl Timeline {
             .iter()
             .map(|w| HwWatch {
                 addr: w.addr,
-                len: w.len,
+                len: w.len as u8,
                 reads: w.reads,
             })
             .collect();
         self.r.arm.step = step;
-        self.r.arm.interrupt_ns =
-            (!step && self.marks).then_some(self.opts.checkpoint_interval_ms * 1_000_000);
+        self.r.arm.interrupt_ns = (!step && self.marks).then_some(self.mark_interval_ns);
         watches
     }
 
@@ -329,7 +334,16 @@ impl Timeline {
                 }
                 if stepping {
                     self.pos.steps += 1;
-                    self.count_step_arrival()?;
+                    let pc = self.count_step_arrival()?;
+                    self.reached_by_step(goal, pc);
+                    if let (Goal::To(t), Some((key, count))) = (goal, first) {
+                        if t.anchor == (Anchor::Watch { key, count })
+                            && t.event == self.pos.event
+                            && t.mark == self.mark
+                        {
+                            self.pos = t.base();
+                        }
+                    }
                 } else if let Some((key, count)) = first {
                     self.pos = Position {
                         event: self.pos.event,
@@ -370,10 +384,43 @@ impl Timeline {
             Pause::Step => {
                 self.pos.steps += 1;
                 let pc = self.count_step_arrival()?;
+                self.reached_by_step(goal, pc);
+                if let Some(hit) = self.soft_watch_hit(report)? {
+                    return Ok(Some(hit));
+                }
                 let user = report.reports() && *goal != Goal::Step && self.bps.contains(&pc);
                 Ok(user.then_some(StopReason::Breakpoint { addr: pc }))
             }
         }
+    }
+
+    /// Stepping (for software watchpoints) onto the target's anchor names the position
+    /// by the anchor, so that the run stops there.
+    fn reached_by_step(&mut self, goal: &Goal, pc: u64) {
+        if let Goal::To(t) = goal {
+            if let Anchor::Arrival { pc: at, count } = t.anchor {
+                let same_base = t.event == self.pos.event && t.mark == self.mark;
+                if same_base && at == pc && self.counts.get(&Key::Pc(pc)) == Some(&count) {
+                    self.pos = t.base();
+                }
+            }
+        }
+    }
+
+    /// Compares the ranges watched by single-stepping with their last values.
+    fn soft_watch_hit(&mut self, report: &Report) -> Result<Option<StopReason>> {
+        let mut hit = None;
+        for key in self.soft_watches() {
+            let after = self.read_memory(key.addr, key.len as usize)?;
+            let before = self
+                .watch_values
+                .insert(key, after.clone())
+                .unwrap_or_default();
+            if before != after && hit.is_none() && report.reports() {
+                hit = Some(StopReason::Watchpoint { key, before, after });
+            }
+        }
+        Ok(hit)
     }
 
     /// After a single-step: counts the arrival at the new pc; returns the pc.

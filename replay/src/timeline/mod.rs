@@ -199,6 +199,11 @@ const MAX_SEARCH_STEPS: u64 = 200_000;
 /// Steps between checkpoints while stepping towards an earlier instruction.
 const TRAIL_INTERVAL: u64 = 256;
 
+/// Whether a debug register can watch `w`.
+fn hw_watchable(w: &WatchKey) -> bool {
+    [1, 2, 4, 8].contains(&w.len) && w.addr.is_multiple_of(u64::from(w.len))
+}
+
 /// A replay that can be moved to any position, forwards and backwards.
 pub struct Timeline {
     r: Replayer,
@@ -225,6 +230,8 @@ pub struct Timeline {
     last_periodic_ms: u64,
     /// Whether long runs are interrupted to make marks (needs the task-clock perf event).
     marks: bool,
+    /// Tracee CPU time between marks for the current forward run (ns).
+    mark_interval_ns: u64,
 }
 
 fn now_ms() -> u64 {
@@ -264,6 +271,7 @@ impl Timeline {
             in_syscall: HashMap::new(),
             last_periodic_ms: now_ms(),
             marks: true,
+            mark_interval_ns: 100_000_000,
         };
         t.run_to_start()?;
         Ok(t)
@@ -408,25 +416,50 @@ impl Timeline {
         self.bps.remove(&addr)
     }
 
-    /// Adds a hardware watchpoint on `len` bytes (1, 2, 4 or 8, aligned) at `addr`.
+    /// Adds a watchpoint on `key.len` bytes at `key.addr`. Up to four of 1, 2, 4 or 8
+    /// aligned bytes use the debug registers DR0-DR3; others are watched by
+    /// single-stepping and comparing the bytes after each instruction (about 25 µs per
+    /// instruction, as gdb's software watchpoints), which cannot see reads.
     pub fn add_watchpoint(&mut self, key: WatchKey) -> Result<()> {
-        if ![1, 2, 4, 8].contains(&key.len) || !key.addr.is_multiple_of(u64::from(key.len)) {
+        if key.len == 0 || key.len > 1 << 20 {
             return Err(Error::Refused(format!(
-                "a watchpoint covers 1, 2, 4 or 8 bytes at an address aligned to its length ({} at {:#x} is not)",
-                key.len, key.addr
+                "cannot watch {} bytes (1 byte to 1 MiB)",
+                key.len
             )));
         }
         if self.watches.contains(&key) {
             return Ok(());
         }
-        if self.watches.len() == 4 {
-            return Err(Error::Refused(
-                "all four hardware watchpoint slots (DR0-DR3) are in use".into(),
-            ));
+        let hardware = self.watches.iter().filter(|w| hw_watchable(w)).count();
+        if !(hw_watchable(&key) && hardware < 4) && key.reads {
+            return Err(Error::Refused(format!(
+                "a read watchpoint needs a debug register: 1, 2, 4 or 8 bytes at an aligned address, at most four ({} at {:#x} is not possible)",
+                key.len, key.addr
+            )));
         }
         self.watches.push(key);
         self.counts.remove(&Key::Watch(key));
         Ok(())
+    }
+
+    /// The watchpoints that use debug registers (the first four that fit one).
+    fn hw_watches(&self) -> Vec<WatchKey> {
+        self.watches
+            .iter()
+            .filter(|w| hw_watchable(w))
+            .take(4)
+            .copied()
+            .collect()
+    }
+
+    /// The watchpoints watched by single-stepping.
+    fn soft_watches(&self) -> Vec<WatchKey> {
+        let hw = self.hw_watches();
+        self.watches
+            .iter()
+            .filter(|w| !hw.contains(w))
+            .copied()
+            .collect()
     }
 
     /// Removes a watchpoint; false if there was none.

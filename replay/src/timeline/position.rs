@@ -53,8 +53,9 @@ pub enum Anchor {
 pub struct WatchKey {
     /// Start address.
     pub addr: u64,
-    /// Length in bytes: 1, 2, 4 or 8.
-    pub len: u8,
+    /// Length in bytes (1, 2, 4 or 8 aligned for a hardware watchpoint; any other
+    /// length is watched by single-stepping).
+    pub len: u32,
     /// Reads trigger too (not only writes).
     pub reads: bool,
 }

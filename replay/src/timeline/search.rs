@@ -237,7 +237,7 @@ impl Timeline {
         match target.anchor {
             Anchor::Watch { key, .. } => a.watches.push(HwWatch {
                 addr: key.addr,
-                len: key.len,
+                len: key.len as u8,
                 reads: key.reads,
             }),
             Anchor::Arrival { pc, .. } if !step => {
