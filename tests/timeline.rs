@@ -9,7 +9,7 @@ mod common;
 
 use common::{build_testprog, code, fresh_trace_dir, record};
 use rtt_replay::regs::Regs;
-use rtt_replay::timeline::{Position, StopReason, Timeline, TimelineOptions, WatchKey};
+use rtt_replay::timeline::{Catch, Position, StopReason, Timeline, TimelineOptions, WatchKey};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -34,12 +34,16 @@ fn symbol(bin: &Path, name: &str) -> (u64, u64) {
 
 /// Records testprog `name` for test `label` and returns (binary, trace).
 fn recorded(name: &str, label: &str) -> (PathBuf, PathBuf) {
+    recorded_with_status(name, label, 0)
+}
+
+fn recorded_with_status(name: &str, label: &str, status: i32) -> (PathBuf, PathBuf) {
     let bin = build_testprog(name);
     let trace = fresh_trace_dir(&format!("timeline-{label}"));
     let out = record(&trace, &[bin.to_str().unwrap()]);
     assert_eq!(
         code(&out),
-        0,
+        status,
         "record {name}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -367,4 +371,74 @@ fn watchpoints_without_a_debug_register_step_and_compare() {
     let pc = t.regs().unwrap().rip();
     assert!((main..main + main_len).contains(&pc));
     assert_eq!(read_u64(&mut t, victim), 100);
+}
+
+#[test]
+fn caught_syscalls_signals_forks_and_execs_stop_both_ways() {
+    const GETPPID: i64 = 110;
+    // Record everything first: the timeline makes this thread trap rdtsc, which its
+    // children (gcc) would inherit.
+    let (_, trace) = recorded("tt_history", "caught_syscalls");
+    let (_, segv_trace) = recorded_with_status("die_segv", "caught_signal", 139);
+    let (_, exec_trace) = recorded("proc_fork_exec", "caught_fork_exec");
+    let mut t = open(&trace);
+    t.set_catch(Catch {
+        syscalls: Some([GETPPID].into_iter().collect()),
+        ..Catch::default()
+    });
+    let ppid = match t.cont().unwrap() {
+        StopReason::SyscallEntry { nr: GETPPID, .. } => match t.cont().unwrap() {
+            StopReason::SyscallExit {
+                nr: GETPPID, ret, ..
+            } => ret,
+            other => panic!("expected getppid's return, got {other:?}"),
+        },
+        other => panic!("expected getppid, got {other:?}"),
+    };
+    assert!(ppid > 0);
+    let exit = t.position().clone();
+    assert!(matches!(
+        t.cont().unwrap(),
+        StopReason::SyscallEntry { nr: GETPPID, .. }
+    ));
+    // Backwards: the previous return, then its entry.
+    assert_eq!(
+        t.reverse_cont().unwrap(),
+        StopReason::SyscallExit {
+            tid: t.current_tid().unwrap().unwrap(),
+            nr: GETPPID,
+            ret: ppid
+        }
+    );
+    assert_eq!(t.position(), &exit);
+    assert!(matches!(
+        t.reverse_cont().unwrap(),
+        StopReason::SyscallEntry { nr: GETPPID, .. }
+    ));
+
+    // A fault stops before its signal is delivered; the end comes after it.
+    let mut t = open(&segv_trace);
+    let tid = t.current_tid().unwrap().unwrap();
+    assert_eq!(t.cont().unwrap(), StopReason::Signal { tid, signo: 11 });
+    let at_fault = t.regs().unwrap();
+    assert!(matches!(t.cont().unwrap(), StopReason::EndOfHistory { .. }));
+    assert_eq!(
+        t.reverse_cont().unwrap(),
+        StopReason::Signal { tid, signo: 11 }
+    );
+    assert_eq!(t.regs().unwrap(), at_fault);
+
+    // Forks and execs are stops when caught.
+    let mut t = open(&exec_trace);
+    t.set_catch(Catch {
+        fork: true,
+        exec: true,
+        ..Catch::default()
+    });
+    assert!(matches!(t.cont().unwrap(), StopReason::Fork { .. }));
+    match t.cont().unwrap() {
+        StopReason::Exec { exe, .. } => assert!(exe.ends_with("true"), "{exe}"),
+        other => panic!("expected an exec, got {other:?}"),
+    }
+    assert!(matches!(t.reverse_cont().unwrap(), StopReason::Fork { .. }));
 }

@@ -117,6 +117,8 @@ impl Replayer {
             let stop = self.run_once(tid, Resume::Step, sig, expect, false)?;
             sig = 0;
             match self.classify(tid, &stop, false)? {
+                // The alarm's signal came before the instruction ran.
+                Some(Trap::Interrupt) => return self.pause(tid, Pause::Interrupted),
                 Some(Trap::Watch(mask)) => return self.pause(tid, Pause::Watch(mask)),
                 Some(Trap::Step) if self.arm.step => return self.pause(tid, Pause::Step),
                 Some(Trap::Step) if !step => {}

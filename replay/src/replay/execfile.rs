@@ -97,7 +97,10 @@ impl Replayer {
         if let Some(d) = &self.exec_dir {
             return Ok(d.clone());
         }
-        let dir = std::env::temp_dir().join(format!("rtt-exec-{}", std::process::id()));
+        // One per replayer: a process may run several (the timeline's tests do).
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("rtt-exec-{}-{n}", std::process::id()));
         std::fs::DirBuilder::new()
             .mode(0o700)
             .recursive(true)

@@ -38,14 +38,17 @@ pub(super) struct Hits {
     pub keep: usize,
     /// How many were met in all.
     pub total: usize,
+    /// Whether a stop at the run's target counts (not where a search started from).
+    pub at_target: bool,
 }
 
 impl Hits {
-    pub fn new(keep: usize) -> Hits {
+    pub fn new(keep: usize, at_target: bool) -> Hits {
         Hits {
             list: Default::default(),
             keep: keep.max(1),
             total: 0,
+            at_target,
         }
     }
 
@@ -217,10 +220,13 @@ impl Timeline {
                 match &mut report {
                     Report::Stop => return Ok(h),
                     Report::Collect(hits) => {
-                        // A breakpoint at the target itself is where the search started;
-                        // a watched change that led to it happened before it.
+                        // A stop at the target where a search started is not before it,
+                        // but a watched change that led there is.
                         let at_target = matches!(&goal, Goal::To(t) if *t == self.pos);
-                        if !at_target || matches!(h, StopReason::Watchpoint { .. }) {
+                        if !at_target
+                            || hits.at_target
+                            || matches!(h, StopReason::Watchpoint { .. })
+                        {
                             hits.push((self.pos.clone(), h));
                         }
                     }

@@ -243,6 +243,10 @@ fn now_ms() -> u64 {
 impl Timeline {
     /// Opens the trace and stops at the start of history: the first instruction of the
     /// recorded program, after its exec.
+    ///
+    /// The calling thread becomes the tracer, is pinned to one CPU and traps `rdtsc`
+    /// from then on (as the tracees do; see [`crate::sys::trap_tsc_in_this_thread`]):
+    /// it must not read clocks through the vDSO, and processes it spawns inherit both.
     pub fn open(opts: TimelineOptions) -> Result<Timeline> {
         let ropts = ReplayOptions {
             trace_dir: opts.trace_dir.clone(),

@@ -153,11 +153,14 @@ impl Timeline {
     pub fn reverse_cont(&mut self) -> Result<StopReason> {
         let keys = self.user_keys();
         let mut end = self.pos.clone();
+        let mut first = true;
         loop {
             let id = self.pick_checkpoint(&end, &keys, true)?;
             self.restore_towards(id, Some(&end))?;
             let from = self.pos.clone();
-            let mut hits = Hits::new(1);
+            // Later segments end where an earlier one started: a stop there counts.
+            let mut hits = Hits::new(1, !first);
+            first = false;
             self.forward(Goal::To(end.clone()), Report::Collect(&mut hits))?;
             if let Some(hit) = hits.list.pop_back() {
                 return self.stop_at_hit(hit);
@@ -169,10 +172,6 @@ impl Timeline {
                     (Some(hit), _) => return self.stop_at_hit(hit),
                     (None, earlier) => from = earlier,
                 }
-            }
-            // The segment's own start is not seen by the forward scan.
-            if let Some(reason) = self.hit_at(&from)? {
-                return self.user_stop(reason);
             }
             if from == self.start {
                 self.goto(&from)?;
@@ -205,7 +204,7 @@ impl Timeline {
     ) -> Result<(Option<(Position, StopReason)>, Position)> {
         let stretch_end = Position::start_of(m.event + 1);
         self.goto(m)?;
-        let mut after = Hits::new(1);
+        let mut after = Hits::new(1, true);
         self.forward(Goal::To(stretch_end.clone()), Report::Collect(&mut after))?;
         let id = self
             .ckpts
@@ -219,7 +218,7 @@ impl Timeline {
             .ok_or_else(|| Error::Refused(format!("no checkpoint before {m}")))?;
         self.restore_towards(id, None)?;
         let from = self.pos.clone();
-        let mut all = Hits::new(after.total + 1);
+        let mut all = Hits::new(after.total + 1, true);
         self.forward(Goal::To(stretch_end), Report::Collect(&mut all))?;
         let before = all.total.saturating_sub(after.total);
         let hit = if before > 0 {
@@ -231,34 +230,6 @@ impl Timeline {
             None
         };
         Ok((hit, from))
-    }
-
-    /// When position `p` (where the replay is) is a breakpoint hit or right after a
-    /// watched change, goes where reverse-continue stops for it and returns the stop.
-    fn hit_at(&mut self, p: &Position) -> Result<Option<StopReason>> {
-        if p.steps != 0 {
-            return Ok(None);
-        }
-        match p.anchor {
-            Anchor::Arrival { pc, .. } if self.bps.contains(&pc) => {
-                self.goto(p)?;
-                Ok(Some(StopReason::Breakpoint { addr: pc }))
-            }
-            Anchor::Watch { key, .. } if self.watches.contains(&key) => {
-                self.goto(p)?;
-                let after = self.read_memory(key.addr, key.len as usize)?;
-                let Some(pred) = self.predecessor(p)? else {
-                    return Ok(None);
-                };
-                self.goto(&pred)?;
-                let before = self.read_memory(key.addr, key.len as usize)?;
-                if before == after && !key.reads {
-                    return Ok(None);
-                }
-                Ok(Some(StopReason::Watchpoint { key, before, after }))
-            }
-            _ => Ok(None),
-        }
     }
 
     /// The position one instruction of the same thread before `p`; None at the start of

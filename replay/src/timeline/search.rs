@@ -14,6 +14,8 @@ use crate::replay::{HwWatch, Pause, Progress};
 const SHORT_SEARCH_STEPS: u64 = 4000;
 /// How close (tracee user time, ns) an approach aims to stop before its target.
 const APPROACH_TAIL_NS: u64 = 20_000;
+/// Loop iterations counted at most (about 9 µs each) before giving up.
+const MAX_TAIL_HITS: u64 = 300_000;
 /// Loop iterations between checkpoints while counting them (see `count_tail`).
 const TAIL_CHECKPOINT_HITS: u64 = 128;
 
@@ -108,6 +110,16 @@ impl Timeline {
             match progress {
                 Progress::Paused(Pause::Breakpoint(pc)) if pc == hot => {
                     hits += 1;
+                    if hits > MAX_TAIL_HITS {
+                        let why = if self.r.arm.no_alarms {
+                            "the kernel refused the task-clock perf event needed to get closer"
+                        } else {
+                            "getting closer by CPU time did not work here"
+                        };
+                        return Err(Error::Refused(format!(
+                            "the instruction before {target} is more than {MAX_TAIL_HITS} loop iterations after {start} ({why})"
+                        )));
+                    }
                     let pos = Position {
                         event: start.event,
                         mark: start.mark,
