@@ -403,13 +403,16 @@ impl Timeline {
         let debug = std::env::var_os("RTT_DEBUG_TIMELINE").is_some();
         let mut slack_div = 8;
         let mut last = u64::MAX;
+        let mut moved = true;
         for _ in 0..16 {
             let (_, remaining, _) = self.run_towards(&start, count, target, None)?;
-            // Close enough, or no closer than the clock can tell.
-            if remaining <= APPROACH_TAIL_NS || remaining > last / 4 * 3 {
+            // Close enough, or (after a new mark) no closer than the clock can tell.
+            if remaining <= APPROACH_TAIL_NS || (moved && remaining > last / 4 * 3) {
                 break;
             }
-            last = remaining;
+            if moved {
+                last = remaining;
+            }
             let slack = (remaining / slack_div).max(APPROACH_TAIL_NS);
             let budget = remaining - slack;
             let r = self.run_towards(&start, count, target, Some(budget))?;
@@ -434,9 +437,13 @@ impl Timeline {
                     };
                     self.take_mark(stretch)?;
                     start = self.pos.clone();
+                    moved = true;
                 }
                 // Reached first: this run went faster. Aim earlier.
-                (Run::Reached, _, _) => slack_div = (slack_div / 2).max(1),
+                (Run::Reached, _, _) => {
+                    slack_div = (slack_div / 2).max(1);
+                    moved = false;
+                }
             }
         }
         Ok((start, count))
