@@ -450,3 +450,22 @@ fn caught_syscalls_signals_forks_and_execs_stop_both_ways() {
     }
     assert!(matches!(t.reverse_cont().unwrap(), StopReason::Fork { .. }));
 }
+
+#[test]
+fn a_failed_operation_leaves_the_replay_where_it_was() {
+    let (bin, trace) = recorded("tt_history", "a_failed_operation_leaves_the_replay");
+    let (bump, _) = symbol(&bin, "bump");
+    let mut t = open(&trace);
+    t.add_breakpoint(bump);
+    t.cont().unwrap();
+    t.cont().unwrap();
+    let (here, regs) = (t.position().clone(), t.regs().unwrap());
+    let nowhere = Position::start_of(1 << 40);
+    assert!(t.goto(&nowhere).is_err());
+    assert!(t.goto_event(1 << 40).is_err());
+    assert!(t.restart(12345).is_err());
+    assert_eq!(t.position(), &here);
+    assert_eq!(t.regs().unwrap(), regs);
+    assert_eq!(t.cont().unwrap(), StopReason::Breakpoint { addr: bump });
+    assert_eq!(t.regs().unwrap().rdi(), 3);
+}

@@ -217,6 +217,11 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
+/// Forgets an earlier Ctrl-C (after the front end has handled it).
+pub fn clear_interrupted() {
+    INTERRUPTED.store(false, Ordering::SeqCst);
+}
+
 /// Makes SIGINT, SIGTERM and SIGHUP set a flag (see [`interrupted`]) and interrupt a
 /// blocking wait, instead of killing rtt.
 pub fn catch_interrupts() {

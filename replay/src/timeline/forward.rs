@@ -74,27 +74,35 @@ impl Timeline {
     /// Continues until a breakpoint, watchpoint, stopping signal or caught event, or the
     /// end of the trace.
     pub fn cont(&mut self) -> Result<StopReason> {
-        let r = self.forward(Goal::Continue, Report::Stop)?;
-        self.user_stop(r)
+        self.guard(|t| {
+            let r = t.forward(Goal::Continue, Report::Stop)?;
+            t.user_stop(r)
+        })
     }
 
     /// Executes one instruction of the current thread (a syscall counts as one).
     pub fn stepi(&mut self) -> Result<StopReason> {
-        let r = self.forward(Goal::Step, Report::Stop)?;
-        self.user_stop(r)
+        self.guard(|t| {
+            let r = t.forward(Goal::Step, Report::Stop)?;
+            t.user_stop(r)
+        })
     }
 
     /// Runs to the end of the trace, ignoring breakpoints.
     pub fn run_to_end(&mut self) -> Result<StopReason> {
-        let r = self.forward(Goal::Continue, Report::Quiet)?;
-        self.user_stop(r)
+        self.guard(|t| {
+            let r = t.forward(Goal::Continue, Report::Quiet)?;
+            t.user_stop(r)
+        })
     }
 
     /// Goes to the start of the stretch before event `event` (forwards or backwards).
     pub fn goto_event(&mut self, event: u64) -> Result<StopReason> {
         let target = Position::start_of(event.max(self.start.event));
-        self.goto(&target)?;
-        self.user_stop(StopReason::Reached)
+        self.guard(|t| {
+            t.go(&target)?;
+            t.user_stop(StopReason::Reached)
+        })
     }
 
     /// Reads the current values of the watched ranges (the "before" of the next hit).

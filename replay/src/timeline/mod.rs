@@ -232,6 +232,10 @@ pub struct Timeline {
     marks: bool,
     /// Tracee CPU time between marks for the current forward run (ns).
     mark_interval_ns: u64,
+    /// Where the last successful operation left the replay.
+    settled: Position,
+    /// An operation failed: the replay is not at `pos`; go back to `settled` first.
+    broken: bool,
 }
 
 fn now_ms() -> u64 {
@@ -276,6 +280,8 @@ impl Timeline {
             last_periodic_ms: now_ms(),
             marks: true,
             mark_interval_ns: 100_000_000,
+            settled: Position::start_of(0),
+            broken: false,
         };
         t.run_to_start()?;
         Ok(t)
@@ -300,6 +306,7 @@ impl Timeline {
             self.forward(forward::Goal::Event, forward::Report::Quiet)?;
         }
         self.start = self.pos.clone();
+        self.settled = self.pos.clone();
         if !self.r.checkpointable() {
             return Err(Error::Refused(
                 "cannot checkpoint the start of the program".into(),
@@ -509,8 +516,45 @@ impl Timeline {
         if self.ckpts.find(id).is_none() {
             return Err(Error::Refused(format!("no checkpoint {id}")));
         }
-        self.restore(id)?;
-        Ok(StopReason::Reached)
+        self.guard(|t| {
+            t.restore(id)?;
+            Ok(StopReason::Reached)
+        })
+    }
+
+    /// Runs one operation of the public API. If it fails (a divergence, Ctrl-C, a
+    /// position that cannot be reached), the replay is put back where the last
+    /// operation that succeeded left it, and the error is returned.
+    fn guard<T>(&mut self, op: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.recover()?;
+        match op(self) {
+            Ok(v) => {
+                self.settled = self.pos.clone();
+                Ok(v)
+            }
+            Err(e) => {
+                self.broken = true;
+                let _ = self.recover();
+                Err(e)
+            }
+        }
+    }
+
+    /// After a failed operation: back to the last settled position.
+    fn recover(&mut self) -> Result<()> {
+        if !self.broken {
+            return Ok(());
+        }
+        if sys::interrupted() {
+            return Err(Error::Interrupted);
+        }
+        self.r.arm = Default::default();
+        let back = self.settled.clone();
+        let id = self.best_checkpoint(&back, &[])?;
+        self.restore_towards(id, Some(&back))?;
+        self.forward(forward::Goal::To(back), forward::Report::Quiet)?;
+        self.broken = false;
+        Ok(())
     }
 
     /// Deletes checkpoint `id` (not the start of history).

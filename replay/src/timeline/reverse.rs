@@ -65,6 +65,10 @@ impl Timeline {
     /// Goes to position `to`, forwards from here when it lies ahead, otherwise from the
     /// best checkpoint before it.
     pub fn goto(&mut self, to: &Position) -> Result<()> {
+        self.guard(|t| t.go(to))
+    }
+
+    pub(super) fn go(&mut self, to: &Position) -> Result<()> {
         if &self.pos == to {
             return Ok(());
         }
@@ -133,15 +137,19 @@ impl Timeline {
 
     /// Executes backwards to the previous instruction of the current thread.
     pub fn reverse_stepi(&mut self) -> Result<StopReason> {
+        self.guard(Self::reverse_stepi_inner)
+    }
+
+    fn reverse_stepi_inner(&mut self) -> Result<StopReason> {
         let here = self.pos.clone();
         match self.predecessor(&here)? {
             Some(p) => {
-                self.goto(&p)?;
+                self.go(&p)?;
                 self.user_stop(StopReason::Step)
             }
             None => {
                 let start = self.start.clone();
-                self.goto(&start)?;
+                self.go(&start)?;
                 self.user_stop(StopReason::StartOfHistory)
             }
         }
@@ -151,6 +159,10 @@ impl Timeline {
     /// caught event before the current position, or to the start of history. A watched
     /// change stops at the instruction that made it.
     pub fn reverse_cont(&mut self) -> Result<StopReason> {
+        self.guard(Self::reverse_cont_inner)
+    }
+
+    fn reverse_cont_inner(&mut self) -> Result<StopReason> {
         let keys = self.user_keys();
         let mut end = self.pos.clone();
         let mut first = true;
@@ -174,7 +186,7 @@ impl Timeline {
                 }
             }
             if from == self.start {
-                self.goto(&from)?;
+                self.go(&from)?;
                 return self.user_stop(StopReason::StartOfHistory);
             }
             end = from;
@@ -189,7 +201,7 @@ impl Timeline {
         } else {
             at
         };
-        self.goto(&stop)?;
+        self.go(&stop)?;
         self.user_stop(reason)
     }
 
@@ -203,7 +215,7 @@ impl Timeline {
         keys: &[Key],
     ) -> Result<(Option<(Position, StopReason)>, Position)> {
         let stretch_end = Position::start_of(m.event + 1);
-        self.goto(m)?;
+        self.go(m)?;
         let mut after = Hits::new(1, true);
         self.forward(Goal::To(stretch_end.clone()), Report::Collect(&mut after))?;
         let id = self

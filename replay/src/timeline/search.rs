@@ -96,7 +96,7 @@ impl Timeline {
         if matches!(target.anchor, Anchor::Arrival { pc, .. } if pc == hot) {
             return Ok(None);
         }
-        self.goto(start)?;
+        self.go(start)?;
         let key = anchor_key(&target.anchor);
         let hot_key = Key::Pc(hot);
         let at_start = count;
@@ -268,7 +268,7 @@ impl Timeline {
         target: &Position,
         limit: u64,
     ) -> Result<Option<u64>> {
-        self.goto(start)?;
+        self.go(start)?;
         let key = anchor_key(&target.anchor);
         let mut m = 0u64;
         while m < limit {
@@ -333,7 +333,7 @@ impl Timeline {
         target: &Position,
         budget_ns: Option<u64>,
     ) -> Result<(Run, u64, u64)> {
-        self.goto(start)?;
+        self.go(start)?;
         let key = anchor_key(&target.anchor);
         let at_start = count;
         let result = loop {
@@ -385,7 +385,7 @@ impl Timeline {
     fn goto_restoring(&mut self, p: &Position) -> Result<()> {
         let id = self.best_checkpoint(p, &[])?;
         self.restore_towards(id, Some(p))?;
-        self.goto(p)
+        self.go(p)
     }
 
     /// Makes a mark close before `target` by interrupting runs from `start` after most
