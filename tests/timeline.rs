@@ -469,3 +469,58 @@ fn a_failed_operation_leaves_the_replay_where_it_was() {
     assert_eq!(t.cont().unwrap(), StopReason::Breakpoint { addr: bump });
     assert_eq!(t.regs().unwrap().rdi(), 3);
 }
+
+/// Every testprog without arguments: to the end, back to the start, to the end again (same
+/// ending), then a few instructions back and forth. `RTT_TESTPROG=NAME` runs one.
+#[test]
+fn every_testprog_travels() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testprogs");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".c")
+                .map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    if let Ok(only) = std::env::var("RTT_TESTPROG") {
+        names.retain(|n| *n == only);
+    }
+    let mut traces = Vec::new();
+    for name in &names {
+        let src = std::fs::read_to_string(dir.join(format!("{name}.c"))).unwrap();
+        let status: i32 = common::header(&src, "exit").map_or(0, |v| v.parse().unwrap());
+        if common::header(&src, "args").is_some() {
+            continue;
+        }
+        traces.push((
+            name.clone(),
+            recorded_with_status(name, &format!("all-{name}"), status).1,
+        ));
+    }
+    let mut failures = Vec::new();
+    for (name, trace) in traces {
+        let r = (|| -> rtt_replay::Result<()> {
+            let mut t = Timeline::open(TimelineOptions::new(&trace))?;
+            let end = t.run_to_end()?;
+            let r = t.reverse_cont()?;
+            let again = t.run_to_end()?;
+            if end != again {
+                return Err(rtt_replay::Error::Refused(format!(
+                    "{end:?} then {again:?} ({r:?})"
+                )));
+            }
+            t.reverse_stepi()?;
+            t.reverse_stepi()?;
+            t.stepi()?;
+            Ok(())
+        })();
+        if let Err(e) = r {
+            failures.push(format!("{name}: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -248,6 +248,10 @@ impl Replayer {
             self.task(tid)?.stopped = false;
             self.wait_for(tid, expect)
         });
+        if let (Ok(Stop::Signal(_)), Ok(t)) = (&result, self.task(tid)) {
+            // Out of any syscall now (a trap, a fault, a signal to deliver).
+            t.at = super::At::Trap;
+        }
         let alive = matches!(&result, Ok(s) if !matches!(s, Stop::Exited(_) | Stop::Killed(_)));
         if alive {
             if let Ok(t) = self.task(tid) {

@@ -153,9 +153,13 @@ impl Replayer {
             regs.set_orig_rax(u64::MAX);
             sys::setregs(pid, &regs)?;
             // Not this visit: step over the instruction and look again.
+            let at = self.task(tid)?.at;
             let stop = self.resume_and_wait(tid, true, Some(libc::SIGTRAP))?;
             if stop != Stop::Signal(libc::SIGTRAP) {
-                return Err(self.diverged(format!("single-step in thread {tid} stopped: {stop:?}")));
+                let now = sys::getregs(pid).map(|r| r.rip()).unwrap_or(0);
+                return Err(self.diverged(format!(
+                    "single-step in thread {tid} from {addr} ({at:?}) stopped: {stop:?} at {now:#x}"
+                )));
             }
         }
     }
