@@ -513,9 +513,26 @@ fn every_testprog_travels() {
                     "{end:?} then {again:?} ({r:?})"
                 )));
             }
-            t.reverse_stepi()?;
-            t.reverse_stepi()?;
-            t.stepi()?;
+            // Back over the last instructions (through the final syscalls), then forwards
+            // again: the same states in reverse.
+            let mut seen = Vec::new();
+            for _ in 0..12 {
+                if t.reverse_stepi()? == StopReason::StartOfHistory {
+                    break;
+                }
+                seen.push((t.position().clone(), t.regs()?));
+            }
+            for (pos, regs) in seen.iter().rev().skip(1) {
+                t.stepi()?;
+                let got = t.regs()?;
+                if got.differences(regs).len() > 0 || t.position() != pos {
+                    return Err(rtt_replay::Error::Refused(format!(
+                        "stepping forward to {pos}: at {} with {:?}",
+                        t.position(),
+                        got.differences(regs)
+                    )));
+                }
+            }
             Ok(())
         })();
         if let Err(e) = r {

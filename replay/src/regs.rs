@@ -41,6 +41,7 @@ impl Regs {
     reg!(rsi, set_rsi, 13);
     reg!(rdi, set_rdi, 14);
     reg!(r10, set_r10, 7);
+    reg!(r11, set_r11, 6);
     reg!(r8, set_r8, 9);
     reg!(r9, set_r9, 8);
     reg!(orig_rax, set_orig_rax, 15);

@@ -13,6 +13,8 @@ use std::io::Write;
 use std::sync::Arc;
 
 const EINTR: i64 = 4;
+/// The trap flag in rflags.
+const TRAP_FLAG: u64 = 0x100;
 const ERESTARTSYS: i64 = 512;
 const ERESTARTNOHAND: i64 = 514;
 const ERESTART_RESTARTBLOCK: i64 = 516;
@@ -47,6 +49,12 @@ impl Replayer {
         let pid = t.pid;
         let mut regs = sys::getregs(pid)?;
         t.syscall_insn = Some(regs.rip().wrapping_sub(2));
+        if t.last_resume == Resume::Step && regs.r11() & TRAP_FLAG != 0 {
+            // `syscall` saved rflags in r11 with the trap flag of rtt's single-step:
+            // give the program the value it had when not stepped.
+            regs.set_r11(regs.r11() & !TRAP_FLAG);
+            sys::setregs(pid, &regs)?;
+        }
         let (got_nr, got_args) = (regs.orig_rax() as i64, regs.syscall_args());
         // The first execve is made by rtt's own child, with pointers into rtt's memory.
         if got_nr != nr || (got_args != args && !first_exec) {

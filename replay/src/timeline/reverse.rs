@@ -267,12 +267,10 @@ impl Timeline {
                         Some(
                             EventKind::SyscallEntry { tid: t, .. } | EventKind::Rdtsc { tid: t },
                         ) if t == tid => {
-                            return Ok(Some(Position {
-                                event: k,
-                                mark: None,
-                                anchor: Anchor::Pending,
-                                steps: 0,
-                            }))
+                            // The `syscall` or `rdtsc` instruction, reached by stepping: a
+                            // seccomp stop has already run part of `syscall` (rcx, r11).
+                            let (s, m) = self.search(k, None)?;
+                            return Ok(Some(s.plus(m - 1)));
                         }
                         Some(EventKind::Signal { tid: t, .. }) if t == tid => {
                             return self.before_event(k);
