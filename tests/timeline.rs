@@ -525,7 +525,7 @@ fn every_testprog_travels() {
             for (pos, regs) in seen.iter().rev().skip(1) {
                 t.stepi()?;
                 let got = t.regs()?;
-                if got.differences(regs).len() > 0 || t.position() != pos {
+                if !got.differences(regs).is_empty() || t.position() != pos {
                     return Err(rtt_replay::Error::Refused(format!(
                         "stepping forward to {pos}: at {} with {:?}",
                         t.position(),
