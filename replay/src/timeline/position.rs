@@ -96,7 +96,7 @@ impl PartialOrd for Position {
     /// The order of two positions when it follows from their names alone: by stretch,
     /// then by anchor when both count the same breakpoint or watchpoint, then by steps.
     /// Positions in one stretch anchored on different addresses are not comparable
-    /// without replaying (None); the timeline orders those by running forward.
+    /// by name (None).
     fn partial_cmp(&self, other: &Position) -> Option<Ordering> {
         if self.event != other.event {
             return Some(self.event.cmp(&other.event));
