@@ -541,3 +541,37 @@ fn every_testprog_travels() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn positions_named_from_different_anchors_are_ordered_by_replaying() {
+    let (bin, trace) = recorded("tt_history", "positions_are_ordered");
+    let (corrupt, _) = symbol(&bin, "corrupt");
+    let mut t = open(&trace);
+    t.add_breakpoint(corrupt);
+    t.cont().unwrap();
+    t.remove_breakpoint(corrupt);
+    let at_corrupt = t.position().clone();
+    // The same stretch from its start, stepped until corrupt is reached.
+    let start = Position::start_of(at_corrupt.event);
+    t.goto(&start).unwrap();
+    let mut k = 0;
+    while t.regs().unwrap().rip() != corrupt {
+        t.stepi().unwrap();
+        k += 1;
+    }
+    assert!(k > 2);
+    assert_eq!(start.plus(k).partial_cmp(&at_corrupt), None);
+    use std::cmp::Ordering::*;
+    assert_eq!(t.compare(&start.plus(k - 2), &at_corrupt).unwrap(), Less);
+    assert_eq!(t.compare(&at_corrupt, &start.plus(k - 2)).unwrap(), Greater);
+    assert_eq!(t.compare(&start.plus(k), &at_corrupt).unwrap(), Equal);
+    assert_eq!(t.compare(&start.plus(k + 3), &at_corrupt).unwrap(), Greater);
+    assert_eq!(
+        t.compare(&at_corrupt.plus(2), &start.plus(k + 1)).unwrap(),
+        Greater
+    );
+    assert_eq!(
+        t.compare(&at_corrupt.plus(1), &start.plus(k + 1)).unwrap(),
+        Equal
+    );
+}

@@ -259,6 +259,13 @@ impl Timeline {
         } else {
             Vec::new()
         };
+        match self.extra_key {
+            Some(Key::Pc(pc)) => {
+                bps.insert(pc);
+            }
+            Some(Key::Watch(w)) if !watches.contains(&w) => watches.push(w),
+            _ => {}
+        }
         // Watchpoints without a debug register: step and compare.
         let mut step =
             *goal == Goal::Step || (report.arms_user_keys() && !self.soft_watches().is_empty());

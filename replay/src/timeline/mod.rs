@@ -6,6 +6,7 @@
 
 mod checkpoints;
 mod forward;
+mod order;
 mod position;
 mod reverse;
 mod search;
@@ -236,6 +237,8 @@ pub struct Timeline {
     settled: Position,
     /// An operation failed: the replay is not at `pos`; go back to `settled` first.
     broken: bool,
+    /// A key counted in the next forward runs besides the goal's (see `compare`).
+    extra_key: Option<Key>,
 }
 
 fn now_ms() -> u64 {
@@ -282,6 +285,7 @@ impl Timeline {
             mark_interval_ns: 100_000_000,
             settled: Position::start_of(0),
             broken: false,
+            extra_key: None,
         };
         t.run_to_start()?;
         Ok(t)

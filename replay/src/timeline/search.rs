@@ -261,7 +261,7 @@ impl Timeline {
 
     /// Single-steps from `start` (where the target's key has `count` hits) until
     /// `target` is reached, at most `limit` steps; returns the steps taken.
-    fn step_to(
+    pub(super) fn step_to(
         &mut self,
         start: &Position,
         mut count: u64,
