@@ -243,7 +243,7 @@ fn run_syscall(pid: i32, insn: u64, in_entry: bool, nr: i64, args: [u64; 6]) -> 
         stop = wait_raw(pid, Resume::Syscall)?;
     }
     if nr == libc::SYS_clone && stop != Stop::Syscall {
-        if stop != Stop::Event(libc::PTRACE_EVENT_FORK) {
+        if stop != Stop::Event(libc::PTRACE_EVENT_CLONE) {
             return Err(fork_failed(pid, &stop));
         }
         let child = sys::geteventmsg(pid)? as i64;
@@ -257,11 +257,14 @@ fn run_syscall(pid: i32, insn: u64, in_entry: bool, nr: i64, args: [u64; 6]) -> 
     Ok(sys::getregs(pid)?.rax() as i64)
 }
 
-/// Forks stopped process `pid` and gives the child registers `regs`; the child is left
-/// stopped. `pid` keeps the registers it had.
+/// Forks stopped process `pid` (a clone without exit signal, reported as a clone event)
+/// and gives the child registers `regs`; the child is left stopped. `pid` keeps the
+/// registers it had.
 fn fork_process(pid: i32, insn: u64, in_entry: bool, regs: &Regs) -> Result<i32> {
     let saved = sys::getregs(pid)?;
-    let flags = CLONE_PARENT | libc::SIGCHLD as u64;
+    // No exit signal: killing a checkpoint must not send a real SIGCHLD to the replayed
+    // process that is its parent (it would interrupt a fork or a sigsuspend there).
+    let flags = CLONE_PARENT;
     let res = run_syscall(pid, insn, in_entry, libc::SYS_clone, [flags, 0, 0, 0, 0, 0]);
     sys::setregs(pid, &saved)?;
     let child = res?;
