@@ -56,7 +56,8 @@ pub struct WatchKey {
     /// Length in bytes (1, 2, 4 or 8 aligned for a hardware watchpoint; any other
     /// length is watched by single-stepping).
     pub len: u32,
-    /// Reads trigger too (not only writes).
+    /// Reads trigger too, not only writes. x86 has no read-only watchpoint: a front end
+    /// implementing gdb's `rwatch` ignores the triggers that changed the value.
     pub reads: bool,
 }
 
