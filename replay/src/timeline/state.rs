@@ -1,0 +1,101 @@
+//! Inspecting the replay at the current position: where it is, its threads, registers
+//! and memory. Recorded history cannot be written.
+
+use super::{Anchor, Position, TaskInfo, Timeline};
+use crate::error::{Error, Result};
+use crate::regs::Regs;
+use crate::sys;
+use crate::trace::Event;
+
+impl Timeline {
+    /// The current position.
+    pub fn position(&self) -> &Position {
+        &self.pos
+    }
+
+    /// The start of history.
+    pub fn start(&self) -> &Position {
+        &self.start
+    }
+
+    /// Whether the replay is at the end of the trace.
+    pub fn at_end(&self) -> bool {
+        self.end.is_some()
+    }
+
+    /// The thread that runs at the current position (None at the end of the trace).
+    pub fn current_tid(&mut self) -> Result<Option<i32>> {
+        Ok(self.r.peek()?.and_then(|e| e.tid()))
+    }
+
+    pub(super) fn tid(&mut self) -> Result<i32> {
+        self.current_tid()?
+            .ok_or_else(|| Error::Refused("the program has ended: no thread to inspect".into()))
+    }
+
+    /// The live threads of the replayed program.
+    pub fn tasks(&mut self) -> Result<Vec<TaskInfo>> {
+        let cur = self.current_tid()?;
+        let mut v = Vec::new();
+        for tid in self.r.tids() {
+            v.push(TaskInfo {
+                tid,
+                pid: self.r.pid_of(tid)?,
+                current: Some(tid) == cur,
+            });
+        }
+        Ok(v)
+    }
+
+    /// The general registers of the current thread as the program sees them.
+    pub fn regs(&mut self) -> Result<Regs> {
+        let tid = self.tid()?;
+        self.regs_of(tid)
+    }
+
+    /// The general registers of thread `tid`.
+    pub fn regs_of(&mut self, tid: i32) -> Result<Regs> {
+        let mut regs = self.r.regs_of(tid)?;
+        if self.pos.anchor == Anchor::Pending && Some(tid) == self.current_tid()? {
+            if let Some(Event::SyscallEntry { nr, .. }) = self.r.peek()? {
+                // Held in the syscall's entry stop: show it at its `syscall` instruction.
+                regs.set_rip(regs.rip().wrapping_sub(2));
+                regs.set_rax(nr as u64);
+                regs.set_orig_rax(u64::MAX);
+            }
+        }
+        Ok(regs)
+    }
+
+    /// The extended register state (XSAVE layout: x87, SSE, AVX, AVX-512) of `tid`.
+    pub fn xstate_of(&mut self, tid: i32) -> Result<Vec<u8>> {
+        let pid = self.r.pid_of(tid)?;
+        sys::get_xstate(pid)
+    }
+
+    /// Reads `len` bytes of the current thread's memory at `addr` (breakpoints are never
+    /// visible: they are in memory only while the program runs).
+    pub fn read_memory(&mut self, addr: u64, len: usize) -> Result<Vec<u8>> {
+        let tid = self.tid()?;
+        self.r.read_of(tid, addr, len)
+    }
+
+    /// Reads memory of thread `tid`'s process.
+    pub fn read_memory_of(&mut self, tid: i32, addr: u64, len: usize) -> Result<Vec<u8>> {
+        self.r.read_of(tid, addr, len)
+    }
+
+    /// Refused: the replay must follow the recording.
+    pub fn write_memory(&mut self, addr: u64, _data: &[u8]) -> Result<()> {
+        Err(Error::Refused(format!(
+            "cannot write memory at {addr:#x}: this is a recorded execution, and changing it would change history"
+        )))
+    }
+
+    /// Refused: the replay must follow the recording.
+    pub fn set_regs(&mut self, _regs: &Regs) -> Result<()> {
+        Err(Error::Refused(
+            "cannot change registers: this is a recorded execution, and changing them would change history".into(),
+        ))
+    }
+}
