@@ -10,6 +10,7 @@ use std::collections::HashMap;
 impl Timeline {
     /// Makes a checkpoint here that is kept until deleted; returns its number.
     pub fn checkpoint(&mut self) -> Result<u64> {
+        self.recover()?;
         if let Some(c) = self.ckpts.at(&self.pos) {
             if c.kind >= CheckpointKind::Explicit {
                 return Ok(c.id);
@@ -62,12 +63,16 @@ impl Timeline {
             return Err(Error::Interrupted);
         }
         self.r.arm = Default::default();
-        let back = self.settled.clone();
-        let id = self.best_checkpoint(&back, &[])?;
-        self.restore_towards(id, Some(&back))?;
-        self.forward(forward::Goal::To(back), forward::Report::Quiet)?;
         self.broken = false;
-        Ok(())
+        let back = self.settled.clone();
+        let r = self.best_checkpoint(&back, &[]).and_then(|id| {
+            self.restore_towards(id, Some(&back))?;
+            self.forward(forward::Goal::To(back), forward::Report::Quiet)
+        });
+        if r.is_err() {
+            self.broken = true;
+        }
+        r.map(drop)
     }
 
     /// Deletes checkpoint `id` (not the start of history).

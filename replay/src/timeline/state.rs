@@ -25,6 +25,7 @@ impl Timeline {
 
     /// The thread that runs at the current position (None at the end of the trace).
     pub fn current_tid(&mut self) -> Result<Option<i32>> {
+        self.recover()?;
         Ok(self.r.peek()?.and_then(|e| e.tid()))
     }
 
@@ -55,6 +56,7 @@ impl Timeline {
 
     /// The general registers of thread `tid`.
     pub fn regs_of(&mut self, tid: i32) -> Result<Regs> {
+        self.recover()?;
         let mut regs = self.r.regs_of(tid)?;
         if self.pos.anchor == Anchor::Pending && Some(tid) == self.current_tid()? {
             if let Some(Event::SyscallEntry { nr, .. }) = self.r.peek()? {
@@ -69,6 +71,7 @@ impl Timeline {
 
     /// The extended register state (XSAVE layout: x87, SSE, AVX, AVX-512) of `tid`.
     pub fn xstate_of(&mut self, tid: i32) -> Result<Vec<u8>> {
+        self.recover()?;
         let pid = self.r.pid_of(tid)?;
         sys::get_xstate(pid)
     }
@@ -82,6 +85,7 @@ impl Timeline {
 
     /// Reads memory of thread `tid`'s process.
     pub fn read_memory_of(&mut self, tid: i32, addr: u64, len: usize) -> Result<Vec<u8>> {
+        self.recover()?;
         self.r.read_of(tid, addr, len)
     }
 
