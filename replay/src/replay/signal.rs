@@ -103,6 +103,16 @@ impl Replayer {
             t.pending_sig = signo;
             return self.expect_signal_stop(tid, signo);
         }
+        let t = self.task(tid)?;
+        if t.stopped && t.at == At::Signal && t.pending_sig != 0 && here.same_state(target) {
+            // A second signal delivered where the previous one was, before any user code
+            // (the previous one is ignored, or a syscall restarts after it): make it
+            // pending now, so that the kernel delivers it right after the previous one.
+            // At record a real signal did that; at replay one may not come (the replayed
+            // child that sent it is not this copy's child after a checkpoint).
+            sys::tgkill(pid, pid, signo)?;
+            return self.expect_signal_stop(tid, signo);
+        }
         self.run_to_state(tid, target)
     }
 
