@@ -12,12 +12,8 @@ use rtt_replay::timeline::{StopReason, Timeline, TimelineOptions};
 use std::process::exit;
 
 fn now() -> f64 {
-    let (s, ns) = clock_gettime(libc_monotonic()).unwrap_or((0, 0));
+    let (s, ns) = clock_gettime(libc::CLOCK_MONOTONIC).unwrap_or((0, 0));
     s as f64 + ns as f64 / 1e9
-}
-
-fn libc_monotonic() -> i32 {
-    1 // CLOCK_MONOTONIC
 }
 
 fn fail(msg: String) -> ! {

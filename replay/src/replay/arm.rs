@@ -118,23 +118,23 @@ impl Replayer {
             sig = 0;
             match self.classify(tid, &stop, false)? {
                 // The alarm's signal came before the instruction ran.
-                Some(Trap::Interrupt) => return self.pause(tid, Pause::Interrupted),
-                Some(Trap::Watch(mask)) => return self.pause(tid, Pause::Watch(mask)),
-                Some(Trap::Step) if self.arm.step => return self.pause(tid, Pause::Step),
+                Some(Trap::Interrupt) => return self.pause(Pause::Interrupted),
+                Some(Trap::Watch(mask)) => return self.pause(Pause::Watch(mask)),
+                Some(Trap::Step) if self.arm.step => return self.pause(Pause::Step),
                 Some(Trap::Step) if !step => {}
                 _ => return Ok(stop),
             }
         }
         let stop = self.run_once(tid, Resume::Cont, sig, expect, true)?;
         match self.classify(tid, &stop, true)? {
-            Some(Trap::Interrupt) => self.pause(tid, Pause::Interrupted),
+            Some(Trap::Interrupt) => self.pause(Pause::Interrupted),
             Some(Trap::Breakpoint(addr)) => {
                 let mut regs = sys::getregs(pid)?;
                 regs.set_rip(addr);
                 sys::setregs(pid, &regs)?;
-                self.pause(tid, Pause::Breakpoint(addr))
+                self.pause(Pause::Breakpoint(addr))
             }
-            Some(Trap::Watch(mask)) => self.pause(tid, Pause::Watch(mask)),
+            Some(Trap::Watch(mask)) => self.pause(Pause::Watch(mask)),
             _ => Ok(stop),
         }
     }
@@ -183,9 +183,9 @@ impl Replayer {
         Ok(())
     }
 
-    /// Leaves `tid` in its trap stop (a user-mode state) and pauses the replay.
-    fn pause(&mut self, tid: i32, p: Pause) -> Result<Stop> {
-        self.task(tid)?.at = super::At::Trap;
+    /// Pauses the replay; the task stays in the signal stop of its trap (`run_once`
+    /// marked it out of any syscall).
+    fn pause(&mut self, p: Pause) -> Result<Stop> {
         self.arm.pause = Some(p);
         Err(Error::Paused)
     }

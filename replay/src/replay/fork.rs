@@ -40,8 +40,7 @@ impl Snapshot {
     /// Kills the checkpoint processes.
     pub fn release(&self) {
         for t in &self.tasks {
-            sys::kill_hard(t.pid);
-            let _ = sys::waitpid(t.pid, false);
+            discard(t.pid);
         }
     }
 
@@ -57,6 +56,12 @@ impl Snapshot {
     pub fn resident_bytes(&self) -> u64 {
         self.tasks.iter().map(|t| resident_bytes(t.pid)).sum()
     }
+}
+
+/// Kills stopped process `pid` and reaps it.
+fn discard(pid: i32) {
+    sys::kill_hard(pid);
+    let _ = sys::waitpid(pid, false);
 }
 
 /// Resident memory of process `pid` in bytes (from /proc/PID/statm; 0 if gone).
@@ -120,10 +125,7 @@ impl Replayer {
             match self.snapshot_task(tid) {
                 Ok(t) => tasks.push(t),
                 Err(e) => {
-                    for t in &tasks {
-                        sys::kill_hard(t.pid);
-                        let _ = sys::waitpid(t.pid, false);
-                    }
+                    tasks.iter().for_each(|t| discard(t.pid));
                     return Err(e);
                 }
             }
@@ -154,16 +156,12 @@ impl Replayer {
         }
         // Replay emulates all I/O: the checkpoint holds no pipe or socket open.
         let close_all = [0, u64::from(u32::MAX), 0, 0, 0, 0];
-        if let Err(e) = run_syscall(child, insn, false, libc::SYS_close_range, close_all) {
-            sys::kill_hard(child);
-            let _ = sys::waitpid(child, false);
-            return Err(e);
-        }
-        let shared = match shared_writable(pid, &self.task(tid)?.mem) {
+        let shared = run_syscall(child, insn, false, libc::SYS_close_range, close_all)
+            .and_then(|_| shared_writable(pid, &self.task(tid)?.mem));
+        let shared = match shared {
             Ok(s) => s,
             Err(e) => {
-                sys::kill_hard(child);
-                let _ = sys::waitpid(child, false);
+                discard(child);
                 return Err(e);
             }
         };
@@ -275,15 +273,23 @@ fn fork_process(pid: i32, insn: u64, in_entry: bool, regs: &Regs) -> Result<i32>
         )));
     }
     let child = child as i32;
-    loop {
-        match wait_raw(child, Resume::Cont)? {
-            Stop::EventStop => break,
-            Stop::Signal(_) => sys::resume(Resume::Cont, child, 0)?,
-            other => return Err(fork_failed(child, &other)),
-        }
+    if let Some(other) = first_stop(child)? {
+        return Err(fork_failed(child, &other));
     }
     sys::setregs(child, regs)?;
     Ok(child)
+}
+
+/// Waits for new child `pid`'s first stop (PTRACE_EVENT_STOP), passing over signals;
+/// returns any other stop it makes instead.
+pub(super) fn first_stop(pid: i32) -> Result<Option<Stop>> {
+    loop {
+        match wait_raw(pid, Resume::Cont)? {
+            Stop::EventStop => return Ok(None),
+            Stop::Signal(_) => sys::resume(Resume::Cont, pid, 0)?,
+            other => return Ok(Some(other)),
+        }
+    }
 }
 
 fn fork_failed(pid: i32, stop: &Stop) -> Error {

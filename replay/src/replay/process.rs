@@ -33,18 +33,8 @@ impl Replayer {
         }
         let ppid = self.task(parent)?.pid;
         let pid = sys::geteventmsg(ppid)? as i32;
-        // The new task's first stop.
-        loop {
-            match sys::waitpid(pid, false)? {
-                Some((_, st)) => match crate::wait::decode(st) {
-                    Stop::EventStop => break,
-                    Stop::Signal(_) => sys::resume(sys::Resume::Cont, pid, 0)?,
-                    other => {
-                        return Err(self.diverged(format!("new task {child} stopped: {other:?}")))
-                    }
-                },
-                None => continue,
-            }
+        if let Some(other) = super::fork::first_stop(pid)? {
+            return Err(self.diverged(format!("new task {child} stopped: {other:?}")));
         }
         let mem = Memory::open(pid)?;
         if let Some(a) = ctid {

@@ -159,6 +159,13 @@ impl Checkpoints {
         }
     }
 
+    /// Measures every checkpoint's share of memory now (walks their page tables).
+    pub fn measure(&mut self) {
+        for c in &mut self.list {
+            c.bytes = c.snap.shared_bytes();
+        }
+    }
+
     pub fn total_bytes(&self) -> u64 {
         self.list.iter().map(|c| c.bytes).sum()
     }
@@ -171,9 +178,7 @@ impl Checkpoints {
         let resident: u64 = self.list.iter().map(|c| c.resident).sum();
         let measure = resident > self.max_bytes;
         if measure {
-            for c in &mut self.list {
-                c.bytes = c.snap.shared_bytes();
-            }
+            self.measure();
         }
         while self.list.len() > self.max_count
             || (measure && self.total_bytes() > self.max_bytes && self.droppable() > 0)

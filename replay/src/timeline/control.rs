@@ -101,9 +101,7 @@ impl Timeline {
     /// Memory the checkpoints account for (their proportional share of the pages they
     /// map), in bytes, measured now.
     pub fn checkpoint_bytes(&mut self) -> u64 {
-        for c in &mut self.ckpts.list {
-            c.bytes = c.snap.shared_bytes();
-        }
+        self.ckpts.measure();
         self.ckpts.total_bytes()
     }
 

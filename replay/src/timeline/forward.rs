@@ -2,6 +2,7 @@
 //! with breakpoint and watchpoint hits counted so that every stop gets an exact position.
 
 use super::position::{Anchor, Position, WatchKey};
+use super::reverse::anchor_key;
 use super::{CheckpointKind, Key, StopReason, Timeline};
 use crate::error::{Error, Result};
 use crate::replay::{runs_user_code, EventKind, HwWatch, Pause, Progress};
@@ -157,7 +158,7 @@ impl Timeline {
             self.ensure_counts()?;
         }
         self.refresh_watch_values()?;
-        self.mark_interval_ns = self.checkpoint_interval_ns();
+        self.interval_ns = self.checkpoint_interval_ns();
         loop {
             if let Goal::To(t) = &goal {
                 if &self.pos == t {
@@ -307,7 +308,7 @@ impl Timeline {
             })
             .collect();
         self.r.arm.step = step;
-        self.r.arm.interrupt_ns = (!step && self.marks).then_some(self.mark_interval_ns);
+        self.r.arm.interrupt_ns = (!step && self.marks).then_some(self.interval_ns);
         watches
     }
 
@@ -356,14 +357,9 @@ impl Timeline {
                 if stepping {
                     self.pos.steps += 1;
                     let pc = self.count_step_arrival()?;
-                    self.reached_by_step(goal, pc);
-                    if let (Goal::To(t), Some((key, count))) = (goal, first) {
-                        if t.anchor == (Anchor::Watch { key, count })
-                            && t.event == self.pos.event
-                            && t.mark == self.mark
-                        {
-                            self.pos = t.base();
-                        }
+                    self.reached_by_step(goal, Key::Pc(pc));
+                    if let Some((key, _)) = first {
+                        self.reached_by_step(goal, Key::Watch(key));
                     }
                 } else if let Some((key, count)) = first {
                     self.pos = Position {
@@ -405,7 +401,7 @@ impl Timeline {
             Pause::Step => {
                 self.pos.steps += 1;
                 let pc = self.count_step_arrival()?;
-                self.reached_by_step(goal, pc);
+                self.reached_by_step(goal, Key::Pc(pc));
                 if let Some(hit) = self.soft_watch_hit(report)? {
                     return Ok(Some(hit));
                 }
@@ -415,15 +411,14 @@ impl Timeline {
         }
     }
 
-    /// Stepping (for software watchpoints) onto the target's anchor names the position
-    /// by the anchor, so that the run stops there.
-    fn reached_by_step(&mut self, goal: &Goal, pc: u64) {
+    /// Stepping (for software watchpoints) onto the target's anchor, just counted as a
+    /// hit of `key`, names the position by the anchor, so that the run stops there.
+    fn reached_by_step(&mut self, goal: &Goal, key: Key) {
         if let Goal::To(t) = goal {
-            if let Anchor::Arrival { pc: at, count } = t.anchor {
-                let same_base = t.event == self.pos.event && t.mark == self.mark;
-                if same_base && at == pc && self.counts.get(&Key::Pc(pc)) == Some(&count) {
-                    self.pos = t.base();
-                }
+            let same_base = t.event == self.pos.event && t.mark == self.mark;
+            let hits = self.counts.get(&key).copied();
+            if same_base && hits.is_some() && anchor_key(&t.anchor) == hits.map(|n| (key, n)) {
+                self.pos = t.base();
             }
         }
     }
@@ -460,10 +455,7 @@ impl Timeline {
         goal: &Goal,
         report: &Report,
     ) -> Result<(Option<StopReason>, bool)> {
-        self.record_kind(index, what.clone());
-        self.pos = Position::start_of(index + 1);
-        self.counts.clear();
-        self.fresh = true;
+        self.enter_stretch(index, what.clone());
         let next = self.r.peek()?;
         let user_next = next.as_ref().is_none_or(runs_user_code);
         let mut hit = None;
@@ -503,9 +495,9 @@ impl Timeline {
         }
         if user_next {
             let now = super::now_ms();
-            if now.saturating_sub(self.last_periodic_ms) * 1_000_000
-                >= self.checkpoint_interval_ns()
-            {
+            // The interval computed when this run started: reading the processes' sizes
+            // at every event would cost a /proc read each.
+            if now.saturating_sub(self.last_periodic_ms) * 1_000_000 >= self.interval_ns {
                 self.last_periodic_ms = now;
                 self.take_checkpoint(CheckpointKind::Periodic)?;
             }
@@ -523,6 +515,16 @@ impl Timeline {
             _ => false,
         };
         Ok((hit, done))
+    }
+
+    /// Event `index` was replayed: a new stretch starts, named from its start, where
+    /// every hit count is 0.
+    pub(super) fn enter_stretch(&mut self, index: u64, what: EventKind) {
+        self.record_kind(index, what);
+        self.pos = Position::start_of(index + 1);
+        self.counts.clear();
+        self.fresh = true;
+        self.mark = None;
     }
 
     pub(super) fn record_kind(&mut self, index: u64, what: EventKind) {

@@ -228,8 +228,9 @@ pub struct Timeline {
     last_periodic_ms: u64,
     /// Whether long runs are interrupted to make marks (needs the task-clock perf event).
     marks: bool,
-    /// Tracee CPU time between marks for the current forward run (ns).
-    mark_interval_ns: u64,
+    /// Time between automatic checkpoints for the current forward run (ns: tracee CPU
+    /// time for marks, replay time at event boundaries).
+    interval_ns: u64,
     /// Where the last successful operation left the replay.
     settled: Position,
     /// An operation failed: the replay is not at `pos`; go back to `settled` first.
@@ -279,7 +280,7 @@ impl Timeline {
             in_syscall: HashMap::new(),
             last_periodic_ms: now_ms(),
             marks: true,
-            mark_interval_ns: 100_000_000,
+            interval_ns: 100_000_000,
             settled: Position::start_of(0),
             broken: false,
             extra_key: None,

@@ -149,7 +149,7 @@ impl Timeline {
                 }
                 Progress::Paused(_) => {}
                 Progress::Event { index, what } if key.is_none() && index == target.event => {
-                    self.record_kind(index, what);
+                    self.enter_stretch(index, what);
                     break;
                 }
                 _ => {
@@ -159,18 +159,12 @@ impl Timeline {
                 }
             }
         }
-        // The replay is at the target; name it so that the next goto starts from there.
-        self.counts.clear();
-        match key {
-            Some(_) => {
-                self.pos = target.clone();
-                self.mark = target.mark;
-            }
-            None => {
-                self.pos = Position::start_of(target.event + 1);
-                self.mark = None;
-                self.fresh = true;
-            }
+        // The replay is at the target (or past its event): name it so that the next goto
+        // starts from there.
+        if key.is_some() {
+            self.counts.clear();
+            self.pos = target.clone();
+            self.mark = target.mark;
         }
         Ok(last)
     }
@@ -303,10 +297,7 @@ impl Timeline {
                     }
                 }
                 Progress::Event { index, what } => {
-                    self.record_kind(index, what);
-                    self.pos = Position::start_of(index + 1);
-                    self.fresh = true;
-                    self.mark = None;
+                    self.enter_stretch(index, what);
                     if key.is_none() && index == target.event {
                         return Ok(Some(m));
                     }
@@ -351,7 +342,7 @@ impl Timeline {
                 }
                 Progress::Paused(Pause::Step) => {}
                 Progress::Event { index, what } if key.is_none() && index == target.event => {
-                    self.record_kind(index, what);
+                    self.enter_stretch(index, what);
                     break Run::Reached;
                 }
                 _ => {
@@ -364,19 +355,14 @@ impl Timeline {
         };
         let ns = self.r.disarm_alarms();
         self.r.arm.interrupt_ns = None;
-        self.counts.clear();
-        match result {
-            Run::Reached if key.is_some() => {
-                self.pos = target.clone();
-                self.mark = target.mark;
-            }
-            Run::Reached => {
-                self.pos = Position::start_of(target.event + 1);
-                self.mark = None;
-                self.fresh = true;
-            }
-            // No name here until the caller makes a mark.
-            Run::Interrupted => {}
+        // At the target, named; past its event, named by enter_stretch; interrupted, no
+        // name until the caller makes a mark.
+        if key.is_some() && matches!(result, Run::Reached) {
+            self.counts.clear();
+            self.pos = target.clone();
+            self.mark = target.mark;
+        } else if matches!(result, Run::Interrupted) {
+            self.counts.clear();
         }
         Ok((result, ns, count - at_start))
     }
