@@ -36,8 +36,19 @@ pub enum Command {
     /// Replay a trace.
     Replay {
         /// Replay to the end without a debugger, writing the program's output again.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["gdb", "gdb_stdio", "gdb_listen"])]
         autopilot: bool,
+        /// Start gdb (from PATH, or $RTT_GDB) connected to the replay.
+        #[arg(long, conflicts_with_all = ["gdb_stdio", "gdb_listen"])]
+        gdb: bool,
+        /// Serve the gdb remote protocol on stdin/stdout, for
+        /// `target remote | rtt replay --gdb-stdio DIR` in gdb.
+        #[arg(long, conflicts_with = "gdb_listen")]
+        gdb_stdio: bool,
+        /// Serve the gdb remote protocol on TCP at ADDR (HOST:PORT; port 0 picks one),
+        /// for one connection. Give a loopback address unless others must connect.
+        #[arg(long, value_name = "ADDR")]
+        gdb_listen: Option<String>,
         /// Run rtt and the replayed program on this CPU (default: one chosen by rtt).
         #[arg(long, value_name = "N")]
         cpu: Option<usize>,

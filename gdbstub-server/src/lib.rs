@@ -1,6 +1,130 @@
-//! gdb remote serial protocol server for rtt.
+//! rtt-gdbstub: a gdb remote-protocol server over rtt's timeline, so that gdb debugs a
+//! recorded execution forwards and backwards (`reverse-continue`, `reverse-step`, ...).
 //!
-//! Placeholder crate: the gdb server is tracked by its own issue ("gdb remote server with
-//! reverse execution") and builds on the engine's timeline API, which does not exist yet.
-//! Nothing here is used by the `rtt` binary today.
+//! Built on the `gdbstub` crate's target traits: [`target`] maps execution and state,
+//! [`traps`] breakpoints and watchpoints, [`queries`] what gdb reads to load symbols,
+//! [`monitor`] rtt's own commands, [`arch`] the register set.
 #![deny(missing_docs)]
+
+pub mod arch;
+mod conn;
+pub mod files;
+mod monitor;
+mod queries;
+mod svr4;
+pub mod target;
+mod traps;
+
+pub use conn::StdioConnection;
+pub use target::RttTarget;
+
+use gdbstub::common::Signal;
+use gdbstub::conn::ConnectionExt;
+use gdbstub::stub::run_blocking::{BlockingEventLoop, Event, WaitForStopReasonError};
+use gdbstub::stub::{DisconnectReason, GdbStub, MultiThreadStopReason};
+use rtt_replay::timeline::{Timeline, TimelineOptions};
+use std::fmt;
+use std::marker::PhantomData;
+
+/// Why serving gdb failed.
+#[derive(Debug)]
+pub enum Error {
+    /// The replay failed (a damaged trace, a divergence, a tracee that died).
+    Replay(rtt_replay::Error),
+    /// The connection to gdb failed.
+    Connection(std::io::Error),
+    /// gdb and the server disagreed about the protocol.
+    Protocol(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Replay(e) => write!(f, "{e}"),
+            Error::Connection(e) => write!(f, "connection to gdb: {e}"),
+            Error::Protocol(m) => write!(f, "gdb protocol: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<rtt_replay::Error> for Error {
+    fn from(e: rtt_replay::Error) -> Error {
+        Error::Replay(e)
+    }
+}
+
+/// How a gdb session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// gdb detached, or closed the connection.
+    Detached,
+    /// gdb killed the program (`kill`, or quitting gdb).
+    Killed,
+    /// The program's exit was reported and gdb let go.
+    Exited,
+}
+
+/// Bytes of one packet: room for the register file, library lists and file reads.
+const PACKET_SIZE: usize = 0x10000;
+
+/// Opens the trace in `dir` for debugging: indexes the files gdb will ask for and stops
+/// at the start of history. The calling thread becomes the tracer (see [`Timeline::open`]).
+pub fn open(opts: TimelineOptions) -> Result<RttTarget, Error> {
+    let files = files::TraceFiles::index(&opts.trace_dir)?;
+    let tl = Timeline::open(opts)?;
+    Ok(RttTarget::new(tl, files))
+}
+
+/// Serves one gdb session on `conn` until gdb detaches, kills the program or goes away.
+pub fn serve<C>(target: &mut RttTarget, conn: C) -> Result<Ending, Error>
+where
+    C: ConnectionExt<Error = std::io::Error>,
+{
+    let stub = GdbStub::builder(conn)
+        .packet_buffer_size(PACKET_SIZE)
+        .build()
+        .map_err(|e| Error::Protocol(e.to_string()))?;
+    match stub.run_blocking::<EventLoop<C>>(target) {
+        Ok(DisconnectReason::Disconnect) => Ok(Ending::Detached),
+        Ok(DisconnectReason::Kill) => Ok(Ending::Killed),
+        Ok(DisconnectReason::TargetExited(_) | DisconnectReason::TargetTerminated(_)) => {
+            Ok(Ending::Exited)
+        }
+        // gdb went away without a word: the session is over all the same.
+        Err(e) if e.is_connection_error() => Ok(Ending::Detached),
+        Err(e) if e.is_target_error() => Err(e
+            .into_target_error()
+            .unwrap_or_else(|| Error::Protocol("lost error".into()))),
+        Err(e) => Err(Error::Protocol(e.to_string())),
+    }
+}
+
+struct EventLoop<C>(PhantomData<C>);
+
+impl<C: ConnectionExt<Error = std::io::Error>> BlockingEventLoop for EventLoop<C> {
+    type Target = RttTarget;
+    type Connection = C;
+    type StopReason = MultiThreadStopReason<u64>;
+
+    fn wait_for_stop_reason(
+        target: &mut RttTarget,
+        _conn: &mut C,
+    ) -> Result<Event<Self::StopReason>, WaitForStopReasonError<Error, std::io::Error>> {
+        // Replay runs to its stop before gdb is read again: an interrupt sent meanwhile
+        // is seen when the run has stopped.
+        target
+            .run_action()
+            .map(Event::TargetStopped)
+            .map_err(WaitForStopReasonError::Target)
+    }
+
+    fn on_interrupt(target: &mut RttTarget) -> Result<Option<Self::StopReason>, Error> {
+        let tid = target.current_tid();
+        Ok(Some(MultiThreadStopReason::SignalWithThread {
+            tid: target::gdb_tid(tid),
+            signal: Signal::SIGINT,
+        }))
+    }
+}

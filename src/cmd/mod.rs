@@ -1,6 +1,7 @@
 //! One module per subcommand; this one dispatches and maps errors to exit codes.
 
 mod dump;
+mod gdb;
 mod ps;
 mod record;
 mod replay;
@@ -18,9 +19,22 @@ pub fn run(cli: Cli) -> Result<i32> {
         } => record::run(output, cpu, command),
         Command::Replay {
             autopilot,
+            gdb,
+            gdb_stdio,
+            gdb_listen,
             cpu,
             dir,
-        } => replay::run(autopilot, cpu, dir),
+        } => {
+            if gdb {
+                gdb::launch(cpu, dir)
+            } else if gdb_stdio {
+                gdb::serve_stdio(cpu, dir)
+            } else if let Some(addr) = gdb_listen {
+                gdb::serve_tcp(&addr, cpu, dir)
+            } else {
+                replay::run(autopilot, cpu, dir)
+            }
+        }
         Command::Dump { dir } => dump::run(dir),
         Command::Ps { dir } => ps::run(dir),
     }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 pub fn run(autopilot: bool, cpu: Option<usize>, dir: Option<PathBuf>) -> Result<i32> {
     if !autopilot {
         bail!(
-            "the interactive replay (debugger) is not available yet; use `rtt replay --autopilot`"
+            "the interactive replay (REPL) is not available yet; use `rtt replay --gdb` to debug the trace in gdb, or `rtt replay --autopilot`"
         );
     }
     let trace_dir = tracedir::resolve(dir)?;

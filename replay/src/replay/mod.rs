@@ -158,6 +158,9 @@ pub(crate) struct Replayer {
     files: HashMap<String, Arc<Vec<u8>>>,
     exe_hashes: HashMap<(u64, u64, i64, i64), String>,
     echo: bool,
+    /// Events before this one have had their output echoed already: replaying them again
+    /// (after going back to a checkpoint) does not print it twice.
+    echoed_to: u64,
     /// Number of the event being replayed.
     index: u64,
     /// Trace each event on stderr (RTT_DEBUG_REPLAY=1).
@@ -320,6 +323,7 @@ impl Replayer {
             files: HashMap::new(),
             exe_hashes: HashMap::new(),
             echo: opts.echo,
+            echoed_to: 0,
             index: 0,
             debug: std::env::var_os("RTT_DEBUG_REPLAY").is_some(),
             tails: Vec::new(),

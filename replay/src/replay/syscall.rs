@@ -358,7 +358,9 @@ impl Replayer {
             t.mem.write(RemoteAddr(w.addr), &w.data)?;
         }
         t.at = at;
-        if let (Some(fd), true) = (echo, self.echo && ret > 0) {
+        let fresh = self.index >= self.echoed_to;
+        if let (Some(fd), true) = (echo, self.echo && ret > 0 && fresh) {
+            self.echoed_to = self.index + 1;
             let data = tracee::written_bytes(entry.nr, &entry.args, ret, &self.task(tid)?.mem)?;
             let res = if fd == 2 {
                 std::io::stderr().write_all(&data)

@@ -223,7 +223,9 @@ impl Timeline {
             .list
             .iter()
             .filter(|c| {
-                (c.pos.event < m.event || c.at_stretch_start()) && keys.iter().all(|k| c.knows(k))
+                let before_mark =
+                    c.pos.event < m.event || (c.pos.event == m.event && c.at_stretch_start());
+                before_mark && keys.iter().all(|k| c.knows(k))
             })
             .max_by_key(|c| (c.pos.event, c.used))
             .map(|c| c.id)

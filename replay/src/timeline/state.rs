@@ -4,6 +4,7 @@
 use super::{Anchor, Position, TaskInfo, Timeline};
 use crate::error::{Error, Result};
 use crate::regs::Regs;
+use crate::replay::EventKind;
 use crate::sys;
 use crate::trace::Event;
 
@@ -32,6 +33,55 @@ impl Timeline {
     pub(super) fn tid(&mut self) -> Result<i32> {
         self.current_tid()?
             .ok_or_else(|| Error::Refused("the program has ended: no thread to inspect".into()))
+    }
+
+    /// The last position of the recorded execution where the last thread to end was still
+    /// alive: at its final `exit_group` (or `exit`) instruction, or where the signal that
+    /// killed it was delivered. Front ends stop there when running forwards reaches the
+    /// end of history, so that the program can still be inspected. Known once the end has
+    /// been reached; None before, or when the program never ran user code.
+    pub fn last_live_position(&self) -> Option<Position> {
+        self.end.as_ref()?;
+        let kinds = &self.kinds;
+        let exit = kinds.iter().enumerate().rev().find_map(|(i, k)| match k {
+            Some(EventKind::Exit { tid, .. }) => Some((i, *tid)),
+            _ => None,
+        });
+        let pos = match exit {
+            Some((x, tid)) => {
+                let before =
+                    kinds[..x].iter().enumerate().rev().find_map(|(i, k)| {
+                        k.as_ref().filter(|k| k.tid() == Some(tid)).map(|k| (i, k))
+                    });
+                match before {
+                    Some((j, EventKind::SyscallEntry { .. })) => Position {
+                        event: j as u64,
+                        mark: None,
+                        anchor: Anchor::Pending,
+                        steps: 0,
+                    },
+                    Some((j, _)) => Position::start_of(j as u64 + 1),
+                    None => Position::start_of(x as u64),
+                }
+            }
+            // An incomplete trace: the program was alive before its last event.
+            None => Position::start_of(kinds.len().checked_sub(1)? as u64),
+        };
+        (pos.event >= self.start.event).then_some(pos)
+    }
+
+    /// The real process id that replays recorded thread `tid` now (it changes when a
+    /// checkpoint is restored).
+    pub fn pid_of(&mut self, tid: i32) -> Result<i32> {
+        self.recover()?;
+        self.r.pid_of(tid)
+    }
+
+    /// The auxiliary vector the kernel gave thread `tid`'s process (`/proc/PID/auxv`).
+    pub fn auxv_of(&mut self, tid: i32) -> Result<Vec<u8>> {
+        let pid = self.pid_of(tid)?;
+        let path = format!("/proc/{pid}/auxv");
+        std::fs::read(&path).map_err(|e| Error::io(format!("read {path}"), e))
     }
 
     /// The live threads of the replayed program.
