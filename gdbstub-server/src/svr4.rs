@@ -136,7 +136,7 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    /// A fake address space: writes little-endian words and strings at addresses.
+    /// A fake address space holding little-endian words and strings.
     #[derive(Default)]
     struct Mem(BTreeMap<u64, u8>);
 
@@ -149,10 +149,13 @@ mod tests {
         fn word(&mut self, addr: u64, v: u64) {
             self.put(addr, &v.to_le_bytes());
         }
+        /// Memory that was never written reads as zero (all of it is mapped).
         fn read(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
-            (0..len as u64)
-                .map(|i| self.0.get(&(addr + i)).copied())
-                .collect()
+            Some(
+                (0..len as u64)
+                    .map(|i| self.0.get(&(addr + i)).copied().unwrap_or(0))
+                    .collect(),
+            )
         }
     }
 
