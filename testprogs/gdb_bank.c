@@ -54,5 +54,6 @@ int main(int argc, char **argv)
     long mixed = churn(250000);
     int final = settle(balance, 10);
     printf("total=%ld balance=%d final=%d mixed=%ld\n", total, balance, final, mixed & 0xff);
+    printf("EXIT-SUCCESS\n");
     return 0;
 }

@@ -9,6 +9,7 @@
 pub mod arch;
 mod conn;
 pub mod files;
+mod guard;
 mod monitor;
 mod queries;
 mod svr4;
@@ -77,40 +78,60 @@ pub fn open(opts: TimelineOptions) -> Result<RttTarget, Error> {
     Ok(RttTarget::new(tl, files))
 }
 
+/// Bad packets tolerated in one session before it is given up.
+const MAX_BAD_PACKETS: u32 = 100;
+
 /// Serves one gdb session on `conn` until gdb detaches, kills the program or goes away.
-pub fn serve<C>(target: &mut RttTarget, conn: C) -> Result<Ending, Error>
+/// A packet that cannot be parsed gets an error reply and the session goes on.
+pub fn serve<C>(target: &mut RttTarget, mut conn: C) -> Result<Ending, Error>
 where
     C: ConnectionExt<Error = std::io::Error>,
 {
-    let stub = GdbStub::builder(conn)
-        .packet_buffer_size(PACKET_SIZE)
-        .build()
-        .map_err(|e| Error::Protocol(e.to_string()))?;
-    match stub.run_blocking::<EventLoop<C>>(target) {
-        Ok(DisconnectReason::Disconnect) => Ok(Ending::Detached),
-        Ok(DisconnectReason::Kill) => Ok(Ending::Killed),
-        Ok(DisconnectReason::TargetExited(_) | DisconnectReason::TargetTerminated(_)) => {
-            Ok(Ending::Exited)
+    let mut guarded = guard::Guarded::new(&mut conn);
+    let mut bad = 0;
+    loop {
+        let stub = GdbStub::builder(&mut guarded as &mut dyn ConnectionExt<Error = _>)
+            .packet_buffer_size(PACKET_SIZE)
+            .build()
+            .map_err(|e| Error::Protocol(e.to_string()))?;
+        let e = match stub.run_blocking::<EventLoop>(target) {
+            Ok(DisconnectReason::Disconnect) => return Ok(Ending::Detached),
+            Ok(DisconnectReason::Kill) => return Ok(Ending::Killed),
+            Ok(DisconnectReason::TargetExited(_) | DisconnectReason::TargetTerminated(_)) => {
+                return Ok(Ending::Exited)
+            }
+            Err(e) => e,
+        };
+        if e.is_connection_error() {
+            // gdb went away without a word: the session is over all the same.
+            return Ok(Ending::Detached);
         }
-        // gdb went away without a word: the session is over all the same.
-        Err(e) if e.is_connection_error() => Ok(Ending::Detached),
-        Err(e) if e.is_target_error() => Err(e
-            .into_target_error()
-            .unwrap_or_else(|| Error::Protocol("lost error".into()))),
-        Err(e) => Err(Error::Protocol(e.to_string())),
+        if e.is_target_error() {
+            return Err(e
+                .into_target_error()
+                .unwrap_or_else(|| Error::Protocol("lost error".into())));
+        }
+        bad += 1;
+        if bad > MAX_BAD_PACKETS {
+            return Err(Error::Protocol(format!(
+                "giving up after {MAX_BAD_PACKETS} bad packets: {e}"
+            )));
+        }
+        eprintln!("rtt: bad packet from gdb, answered with an error: {e}");
+        guarded.reject_and_reset().map_err(Error::Connection)?;
     }
 }
 
-struct EventLoop<C>(PhantomData<C>);
+struct EventLoop<'a>(PhantomData<&'a ()>);
 
-impl<C: ConnectionExt<Error = std::io::Error>> BlockingEventLoop for EventLoop<C> {
+impl<'a> BlockingEventLoop for EventLoop<'a> {
     type Target = RttTarget;
-    type Connection = C;
+    type Connection = &'a mut dyn ConnectionExt<Error = std::io::Error>;
     type StopReason = MultiThreadStopReason<u64>;
 
     fn wait_for_stop_reason(
         target: &mut RttTarget,
-        _conn: &mut C,
+        _conn: &mut Self::Connection,
     ) -> Result<Event<Self::StopReason>, WaitForStopReasonError<Error, std::io::Error>> {
         // Replay runs to its stop before gdb is read again: an interrupt sent meanwhile
         // is seen when the run has stopped.

@@ -18,8 +18,8 @@ const COMMANDS: [(&str, &str); 6] = [
 ];
 
 /// Said after commands that move the program: gdb keeps what it read before.
-const MOVED: &str =
-    "gdb still shows the old state: run `maint flush register-cache` (or `frame`) to refresh";
+const MOVED: &str = "gdb still shows what it read before: run `maint flush register-cache` \
+     and `maint flush dcache` to read the new state";
 
 impl RttTarget {
     fn monitor(&mut self, line: &str) -> Result<Vec<String>, rtt_replay::Error> {

@@ -4,6 +4,7 @@
 use crate::arch::{RegImage, RttX86_64};
 use crate::files::TraceFiles;
 use crate::{svr4, Error};
+use gdbstub::common::Pid;
 use gdbstub::common::{Signal, Tid};
 use gdbstub::stub::MultiThreadStopReason;
 use gdbstub::target::ext::base::multithread::{
@@ -16,6 +17,7 @@ use gdbstub::target::ext::base::reverse_exec::{
 };
 use gdbstub::target::ext::base::BaseOps;
 use gdbstub::target::ext::catch_syscalls::CatchSyscallPosition;
+use gdbstub::target::ext::extended_mode::{Args, AttachKind, ExtendedMode, ShouldTerminate};
 use gdbstub::target::{Target, TargetError, TargetResult};
 use rtt_replay::timeline::{StopReason, Timeline};
 use rtt_replay::wait::ExitStatus;
@@ -229,9 +231,16 @@ impl RttTarget {
     }
 }
 
-/// The recorded thread id of a gdb thread id.
-fn rec_tid(tid: Tid) -> i32 {
-    tid.get() as i32
+impl RttTarget {
+    /// The recorded thread id of a gdb thread id; a thread gdb has not chosen (or one
+    /// that is gone) means the current one.
+    fn rec_tid(&mut self, tid: Tid) -> i32 {
+        let tid = tid.get() as i32;
+        match self.tl.tasks() {
+            Ok(tasks) if tasks.iter().any(|t| t.tid == tid) => tid,
+            _ => self.current_tid(),
+        }
+    }
 }
 
 impl Target for RttTarget {
@@ -249,6 +258,12 @@ impl Target for RttTarget {
     fn support_breakpoints(
         &mut self,
     ) -> Option<gdbstub::target::ext::breakpoints::BreakpointsOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_extended_mode(
+        &mut self,
+    ) -> Option<gdbstub::target::ext::extended_mode::ExtendedModeOps<'_, Self>> {
         Some(self)
     }
 
@@ -287,7 +302,7 @@ impl Target for RttTarget {
 
 impl MultiThreadBase for RttTarget {
     fn read_registers(&mut self, regs: &mut RegImage, tid: Tid) -> TargetResult<(), Self> {
-        let tid = rec_tid(tid);
+        let tid = self.rec_tid(tid);
         let general = self.tl.regs_of(tid).map_err(|_| TargetError::Errno(3))?;
         let xsave = self.tl.xstate_of(tid).unwrap_or_default();
         *regs = RegImage::build(&general, &xsave);
@@ -295,10 +310,8 @@ impl MultiThreadBase for RttTarget {
     }
 
     fn write_registers(&mut self, _regs: &RegImage, tid: Tid) -> TargetResult<(), Self> {
-        let current = self
-            .tl
-            .regs_of(rec_tid(tid))
-            .map_err(|_| TargetError::Errno(3))?;
+        let tid = self.rec_tid(tid);
+        let current = self.tl.regs_of(tid).map_err(|_| TargetError::Errno(3))?;
         match self.tl.set_regs(&current) {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -309,7 +322,8 @@ impl MultiThreadBase for RttTarget {
     }
 
     fn read_addrs(&mut self, start: u64, data: &mut [u8], tid: Tid) -> TargetResult<usize, Self> {
-        let n = self.read_memory(rec_tid(tid), start, data);
+        let tid = self.rec_tid(tid);
+        let n = self.read_memory(tid, start, data);
         if n == 0 && !data.is_empty() {
             return Err(TargetError::Errno(14));
         }
@@ -418,6 +432,40 @@ impl ReverseCont<Tid> for RttTarget {
 impl ReverseStep<Tid> for RttTarget {
     fn reverse_step(&mut self, _tid: Tid) -> Result<(), Self::Error> {
         self.action = Some(Action::ReverseStep);
+        Ok(())
+    }
+}
+
+/// `kill` ends the session (the replay cannot go on without the program); in
+/// `target extended-remote`, `run` starts the replay again from the start of history.
+impl ExtendedMode for RttTarget {
+    fn run(&mut self, _filename: Option<&[u8]>, _args: Args<'_, '_>) -> TargetResult<Pid, Self> {
+        let start = self.tl.start().clone();
+        self.tl.goto(&start).map_err(|e| {
+            eprintln!("rtt: {e}");
+            TargetError::Errno(1)
+        })?;
+        self.refresh_info();
+        Ok(Pid::MIN)
+    }
+
+    fn attach(&mut self, _pid: Pid) -> TargetResult<(), Self> {
+        eprintln!("rtt: a replay cannot attach to other processes");
+        Err(TargetError::Errno(1))
+    }
+
+    fn query_if_attached(&mut self, _pid: Pid) -> TargetResult<AttachKind, Self> {
+        Ok(AttachKind::Attach)
+    }
+
+    fn kill(&mut self, _pid: Option<Pid>) -> TargetResult<ShouldTerminate, Self> {
+        Ok(ShouldTerminate::Yes)
+    }
+
+    fn restart(&mut self) -> Result<(), Self::Error> {
+        let start = self.tl.start().clone();
+        self.tl.goto(&start)?;
+        self.refresh_info();
         Ok(())
     }
 }

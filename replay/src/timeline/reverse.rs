@@ -163,6 +163,9 @@ impl Timeline {
     }
 
     fn reverse_cont_inner(&mut self) -> Result<StopReason> {
+        if self.pos == self.start {
+            return self.user_stop(StopReason::StartOfHistory);
+        }
         let keys = self.user_keys();
         let mut end = self.pos.clone();
         let mut first = true;
