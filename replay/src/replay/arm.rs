@@ -17,7 +17,7 @@ const TRAP_TRACE: i32 = 2;
 /// DR6 bit set by a single-step.
 const DR6_BS: u64 = 1 << 14;
 
-/// One hardware watchpoint.
+/// One hardware watchpoint, or an execution breakpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct HwWatch {
     /// Address (aligned to `len`).
@@ -26,6 +26,10 @@ pub(crate) struct HwWatch {
     pub len: u8,
     /// Trap on reads too, not only writes.
     pub reads: bool,
+    /// An execution breakpoint instead: traps before the instruction at `addr` runs (and
+    /// never where no instruction starts, unlike an int3, which would change the code).
+    /// The kernel sets the resume flag, so resuming runs that instruction.
+    pub exec: bool,
 }
 
 /// What the debugger has armed.
@@ -50,7 +54,8 @@ pub(crate) struct Arm {
 pub(crate) enum Pause {
     /// The breakpoint at this address was reached (the pc is on it, not yet executed).
     Breakpoint(u64),
-    /// Watchpoints (bit i: `watches[i]`) triggered; the access has been made.
+    /// Watchpoints (bit i: `watches[i]`) triggered; the access has been made (for an
+    /// execution breakpoint: the instruction is reached, not run).
     Watch(u8),
     /// One instruction was executed.
     Step,
@@ -71,8 +76,13 @@ impl Arm {
     fn dr7(&self) -> u64 {
         let mut v = 0u64;
         for (i, w) in self.watches.iter().enumerate() {
-            let rw: u64 = if w.reads { 0b11 } else { 0b01 };
+            let rw: u64 = match (w.exec, w.reads) {
+                (true, _) => 0b00,
+                (false, true) => 0b11,
+                (false, false) => 0b01,
+            };
             let len: u64 = match w.len {
+                _ if w.exec => 0b00,
                 1 => 0b00,
                 2 => 0b01,
                 8 => 0b10,

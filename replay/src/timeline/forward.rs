@@ -305,6 +305,7 @@ impl Timeline {
                 addr: w.addr,
                 len: w.len as u8,
                 reads: w.reads,
+                exec: false,
             })
             .collect();
         self.r.arm.step = step;

@@ -6,9 +6,11 @@
 
 mod checkpoints;
 mod control;
+mod decode;
 mod forward;
 mod order;
 mod position;
+mod predecessor;
 mod reverse;
 mod search;
 mod state;

@@ -257,6 +257,9 @@ impl Timeline {
         }
         match p.anchor {
             Anchor::Arrival { .. } | Anchor::Watch { .. } => {
+                if let Some(q) = self.predecessor_from_code(p)? {
+                    return Ok(Some(q));
+                }
                 let (s, m) = self.search(p.event, Some(p))?;
                 Ok(Some(s.plus(m - 1)))
             }

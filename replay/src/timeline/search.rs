@@ -245,6 +245,7 @@ impl Timeline {
                 addr: key.addr,
                 len: key.len as u8,
                 reads: key.reads,
+                exec: false,
             }),
             Anchor::Arrival { pc, .. } if !step => {
                 a.bps.insert(pc);
@@ -368,7 +369,7 @@ impl Timeline {
     }
 
     /// Goes to `p` from a checkpoint, whatever the current state is.
-    fn goto_restoring(&mut self, p: &Position) -> Result<()> {
+    pub(super) fn goto_restoring(&mut self, p: &Position) -> Result<()> {
         let id = self.best_checkpoint(p, &[])?;
         self.restore_towards(id, Some(p))?;
         self.go(p)
