@@ -1,5 +1,6 @@
 /* gdb benchmark target: main calls a function of about a million instructions (no
- * syscalls) on one line, so that reverse-next has to step back over it. */
+ * syscalls) on one line, so that reverse-next has to step back over it, and then a small
+ * function 2000 times, for a conditional breakpoint that gdb evaluates at every call. */
 #include <stdio.h>
 
 long churn(long n)
@@ -10,11 +11,19 @@ long churn(long n)
     return acc;
 }
 
+long tick(long i)
+{
+    return i * 3;
+}
+
 int main(void)
 {
     long before = 1;
     long mixed = churn(84000);
     long after = mixed & 0xff;
-    printf("%ld %ld\n", before, after);
+    long sum = 0;
+    for (long i = 0; i < 2000; i++)
+        sum += tick(i);
+    printf("%ld %ld %ld\n", before, after, sum);
     return 0;
 }

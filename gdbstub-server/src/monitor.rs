@@ -42,7 +42,7 @@ impl RttTarget {
             ["restart", rest @ ..] => {
                 let id = number(rest.first(), "restart N")?;
                 self.tl.restart(id)?;
-                self.refresh_info();
+                self.moved();
                 vec![
                     format!("at checkpoint {id}: {}", self.tl.position()),
                     MOVED.into(),
@@ -51,7 +51,7 @@ impl RttTarget {
             ["goto", rest @ ..] => {
                 let event = number(rest.first(), "goto EVENT")?;
                 self.tl.goto_event(event)?;
-                self.refresh_info();
+                self.moved();
                 vec![format!("at {}", self.tl.position()), MOVED.into()]
             }
             ["info", "checkpoints"] => {

@@ -34,12 +34,15 @@ pub(crate) enum Action {
     ReverseStep,
 }
 
-/// What the process looked like at the last stop, for the queries that cannot move it.
+/// What the process looks like at the current stop, for the queries that cannot move it
+/// (read when gdb first asks after a stop).
 #[derive(Default)]
 pub(crate) struct ProcessInfo {
     pub auxv: Vec<u8>,
     pub exe: String,
     pub libraries: String,
+    /// Read at the current stop.
+    pub fresh: bool,
 }
 
 /// The gdb target: a timeline over a trace and what gdb has set on it.
@@ -62,15 +65,13 @@ const MAX_RANGE_STEPS: u32 = 100_000;
 impl RttTarget {
     /// A target over `tl` stopped at its current position.
     pub fn new(tl: Timeline, files: TraceFiles) -> RttTarget {
-        let mut t = RttTarget {
+        RttTarget {
             tl,
             files,
             action: None,
             traps: Default::default(),
             info: ProcessInfo::default(),
-        };
-        t.refresh_info();
-        t
+        }
     }
 
     /// The thread gdb should look at now.
@@ -86,8 +87,17 @@ impl RttTarget {
         }
     }
 
-    /// Re-reads the auxiliary vector, program and library list of the current process.
+    /// The program moved: what was read of it is out of date.
+    pub(crate) fn moved(&mut self) {
+        self.info.fresh = false;
+    }
+
+    /// Reads the auxiliary vector, program and library list of the current process, if
+    /// not read since the last stop.
     pub(crate) fn refresh_info(&mut self) {
+        if self.info.fresh {
+            return;
+        }
         let tid = self.current_tid();
         let auxv = self.tl.auxv_of(tid).unwrap_or_default();
         let tl = &mut self.tl;
@@ -98,6 +108,7 @@ impl RttTarget {
             exe: self.files.exe_at(self.tl.position().event).to_string(),
             auxv,
             libraries,
+            fresh: true,
         };
     }
 
@@ -124,7 +135,7 @@ impl RttTarget {
             }
             Err(e) => return Err(e.into()),
         };
-        self.refresh_info();
+        self.moved();
         Ok(stop)
     }
 
@@ -279,19 +290,24 @@ impl Target for RttTarget {
         Some(self)
     }
 
+    // gdb's reads of these cannot move the program (`&self`): the state is read here,
+    // when gdbstub asks for the handler.
     fn support_exec_file(
         &mut self,
     ) -> Option<gdbstub::target::ext::exec_file::ExecFileOps<'_, Self>> {
+        self.refresh_info();
         Some(self)
     }
 
     fn support_auxv(&mut self) -> Option<gdbstub::target::ext::auxv::AuxvOps<'_, Self>> {
+        self.refresh_info();
         Some(self)
     }
 
     fn support_libraries_svr4(
         &mut self,
     ) -> Option<gdbstub::target::ext::libraries::LibrariesSvr4Ops<'_, Self>> {
+        self.refresh_info();
         Some(self)
     }
 
@@ -445,7 +461,7 @@ impl ExtendedMode for RttTarget {
             eprintln!("rtt: {e}");
             TargetError::Errno(1)
         })?;
-        self.refresh_info();
+        self.moved();
         Ok(Pid::MIN)
     }
 
@@ -465,7 +481,7 @@ impl ExtendedMode for RttTarget {
     fn restart(&mut self) -> Result<(), Self::Error> {
         let start = self.tl.start().clone();
         self.tl.goto(&start)?;
-        self.refresh_info();
+        self.moved();
         Ok(())
     }
 }

@@ -125,14 +125,16 @@ impl Timeline {
             self.counts.clone()
         };
         let stretch = self.stretch_counts();
-        Ok(Some(self.ckpts.add(
+        let id = self.ckpts.add(
             self.pos.clone(),
             kind,
             snap,
             counts,
             stretch,
             self.pos.event,
-        )))
+        );
+        self.recent = Some((id, super::now_ms()));
+        Ok(Some(id))
     }
 
     /// Checkpoints the current state, which has no name yet (a long run was interrupted
@@ -155,6 +157,7 @@ impl Timeline {
             stretch,
             current,
         );
+        self.recent = Some((id, super::now_ms()));
         self.pos = pos;
         Ok(())
     }
@@ -213,6 +216,7 @@ impl Timeline {
         let snap = c.snap.clone();
         self.r.restore(&snap)?;
         self.ckpts.touch(id);
+        self.recent = Some((id, super::now_ms()));
         self.pos = pos;
         self.counts = counts;
         self.fresh = start;
@@ -221,9 +225,15 @@ impl Timeline {
         Ok(())
     }
 
-    /// A stop the user sees: checkpoint it so that coming back is cheap.
+    /// A stop the user sees: checkpoint it so that coming back is cheap, unless the
+    /// checkpoint the replay last left is so recent that coming back from it is cheap too
+    /// (stops in quick succession: stepping, or a conditional breakpoint gdb evaluates).
     pub(super) fn user_stop(&mut self, reason: StopReason) -> Result<StopReason> {
-        if self.ckpts.at(&self.pos).is_none() {
+        let close = self.recent.is_some_and(|(id, ms)| {
+            super::now_ms().saturating_sub(ms) < super::STOP_CHECKPOINT_MS
+                && self.ckpts.find(id).is_some()
+        });
+        if !close && self.ckpts.at(&self.pos).is_none() {
             self.take_checkpoint(CheckpointKind::Stop)?;
         }
         Ok(reason)

@@ -201,6 +201,9 @@ const QUIET_SIGNALS: [i32; 7] = [
 
 /// Single-steps taken at most to find the instruction before a position.
 const MAX_SEARCH_STEPS: u64 = 200_000;
+/// A user stop this close (ms) after the checkpoint the replay last left is not
+/// checkpointed: coming back to it from there costs at most that long.
+const STOP_CHECKPOINT_MS: u64 = 20;
 /// Steps between checkpoints while stepping towards an earlier instruction.
 const TRAIL_INTERVAL: u64 = 256;
 
@@ -239,6 +242,9 @@ pub struct Timeline {
     broken: bool,
     /// A key counted in the next forward runs besides the goal's (see `compare`).
     extra_key: Option<Key>,
+    /// The checkpoint the replay last left (made or restored), and when: the replay is
+    /// at most that long a replay after it.
+    recent: Option<(u64, u64)>,
 }
 
 fn now_ms() -> u64 {
@@ -286,6 +292,7 @@ impl Timeline {
             settled: Position::start_of(0),
             broken: false,
             extra_key: None,
+            recent: None,
         };
         t.run_to_start()?;
         Ok(t)

@@ -11,10 +11,12 @@ pub(super) fn hw_watchable(w: &WatchKey) -> bool {
 
 impl Timeline {
     /// Adds a software breakpoint (in every process).
+    ///
+    /// A hit count still held for `addr` stays: counts are dropped as soon as a run
+    /// could miss hits (see `forward::arm`), so one held now is right. gdb removes a
+    /// breakpoint, steps over it and inserts it again at every conditional stop.
     pub fn add_breakpoint(&mut self, addr: u64) {
-        if self.bps.insert(addr) {
-            self.counts.remove(&Key::Pc(addr));
-        }
+        self.bps.insert(addr);
     }
 
     /// Removes a software breakpoint; false if there was none.
@@ -44,7 +46,9 @@ impl Timeline {
             )));
         }
         self.watches.push(key);
-        self.counts.remove(&Key::Watch(key));
+        if !hw_watchable(&key) {
+            self.counts.remove(&Key::Watch(key));
+        }
         Ok(())
     }
 
