@@ -482,11 +482,18 @@ fn bad_packets_get_error_replies_and_a_disconnect_leaves_nothing_behind() {
     to.write_all(packet("vFile:open:2f6e6f2f66696c65,0,0").as_bytes())
         .unwrap();
     assert!(reply(&mut from).starts_with("F-1,"));
-    // A write to recorded memory is refused.
     to.write_all(packet("g").as_bytes()).unwrap();
     let regs = reply(&mut from);
     assert!(!regs.is_empty() && !regs.starts_with('E'), "{regs}");
-    to.write_all(packet("M7fffffffe000,1:00").as_bytes())
+    // Writing what memory holds changes nothing and is accepted; a change is refused.
+    let sp = "7fffffffe000";
+    to.write_all(packet(&format!("m{sp},1")).as_bytes())
+        .unwrap();
+    let byte = u8::from_str_radix(&reply(&mut from), 16).unwrap();
+    to.write_all(packet(&format!("M{sp},1:{byte:02x}")).as_bytes())
+        .unwrap();
+    assert_eq!(reply(&mut from), "OK");
+    to.write_all(packet(&format!("M{sp},1:{:02x}", byte ^ 0xff)).as_bytes())
         .unwrap();
     assert!(reply(&mut from).starts_with('E'));
     let tracees = descendants(rtt.id());
@@ -630,4 +637,33 @@ fn bad_traces_and_addresses_are_clear_errors_before_gdb_starts() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(common::code(&out), 1, "{err}");
     assert!(err.contains("bad address `not an address`"), "{err}");
+}
+
+#[test]
+fn extended_remote_run_starts_the_replay_again() {
+    let connect = format!(
+        "target extended-remote | {} replay --gdb-stdio {}",
+        env!("CARGO_BIN_EXE_rtt"),
+        trace_of("gdb_bank").display()
+    );
+    let (out, st) = gdb_session(
+        &connect,
+        &[
+            "break corrupt",
+            "continue",
+            "run",
+            "info breakpoints",
+            "print $pc == corrupt || 1",
+        ],
+    );
+    assert!(st.success(), "{out}");
+    assert_in_order(
+        &out,
+        &[
+            "Breakpoint 1, corrupt (seed=1)",
+            "Breakpoint 1, corrupt (seed=1)",
+            "breakpoint already hit 1 time",
+        ],
+    );
+    assert!(!out.contains("Could not write registers"), "{out}");
 }

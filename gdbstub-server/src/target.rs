@@ -325,10 +325,16 @@ impl MultiThreadBase for RttTarget {
         Ok(())
     }
 
-    fn write_registers(&mut self, _regs: &RegImage, tid: Tid) -> TargetResult<(), Self> {
+    /// Writing back the values the registers hold is accepted (gdb does after `run`, with
+    /// `orig_rax` set to -1); any change is refused by the timeline.
+    fn write_registers(&mut self, regs: &RegImage, tid: Tid) -> TargetResult<(), Self> {
         let tid = self.rec_tid(tid);
-        let current = self.tl.regs_of(tid).map_err(|_| TargetError::Errno(3))?;
-        match self.tl.set_regs(&current) {
+        let general = self.tl.regs_of(tid).map_err(|_| TargetError::Errno(3))?;
+        let xsave = self.tl.xstate_of(tid).unwrap_or_default();
+        if RegImage::build(&general, &xsave).same_as(regs) {
+            return Ok(());
+        }
+        match self.tl.set_regs(&general) {
             Ok(()) => Ok(()),
             Err(e) => {
                 eprintln!("rtt: {e}");
@@ -346,11 +352,23 @@ impl MultiThreadBase for RttTarget {
         Ok(n)
     }
 
-    fn write_addrs(&mut self, start: u64, data: &[u8], _tid: Tid) -> TargetResult<(), Self> {
-        if let Err(e) = self.tl.write_memory(start, data) {
-            eprintln!("rtt: {e}");
+    /// Like registers: writing what memory holds is accepted, a change refused.
+    fn write_addrs(&mut self, start: u64, data: &[u8], tid: Tid) -> TargetResult<(), Self> {
+        let tid = self.rec_tid(tid);
+        if self
+            .tl
+            .read_memory_of(tid, start, data.len())
+            .is_ok_and(|m| m == data)
+        {
+            return Ok(());
         }
-        Err(TargetError::Errno(1))
+        match self.tl.write_memory(start, data) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                eprintln!("rtt: {e}");
+                Err(TargetError::Errno(1))
+            }
+        }
     }
 
     fn list_active_threads(&mut self, report: &mut dyn FnMut(Tid)) -> Result<(), Self::Error> {
@@ -452,8 +470,7 @@ impl ReverseStep<Tid> for RttTarget {
     }
 }
 
-/// `kill` ends the session (the replay cannot go on without the program); in
-/// `target extended-remote`, `run` starts the replay again from the start of history.
+/// In `target extended-remote`, `run` starts the replay again from the start of history.
 impl ExtendedMode for RttTarget {
     fn run(&mut self, _filename: Option<&[u8]>, _args: Args<'_, '_>) -> TargetResult<Pid, Self> {
         let start = self.tl.start().clone();
@@ -474,8 +491,10 @@ impl ExtendedMode for RttTarget {
         Ok(AttachKind::Attach)
     }
 
+    /// The session goes on: in `target remote` gdb closes the connection after a kill,
+    /// in `target extended-remote` it may `run` the replay again.
     fn kill(&mut self, _pid: Option<Pid>) -> TargetResult<ShouldTerminate, Self> {
-        Ok(ShouldTerminate::Yes)
+        Ok(ShouldTerminate::No)
     }
 
     fn restart(&mut self) -> Result<(), Self::Error> {
