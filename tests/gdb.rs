@@ -667,3 +667,39 @@ fn extended_remote_run_starts_the_replay_again() {
     );
     assert!(!out.contains("Could not write registers"), "{out}");
 }
+
+#[test]
+fn an_interrupt_stops_the_run_where_it_started() {
+    let trace = trace_of("gdb_bank");
+    let mut rtt = common::rtt()
+        .args(["replay", "--gdb-stdio"])
+        .arg(&trace)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut to = rtt.stdin.take().unwrap();
+    let mut from = rtt.stdout.take().unwrap();
+    to.write_all(packet("QStartNoAckMode").as_bytes()).unwrap();
+    assert_eq!(reply(&mut from), "OK");
+    to.write_all(packet("g").as_bytes()).unwrap();
+    let regs = reply(&mut from);
+    assert!(regs.len() > 32, "{regs}");
+    // Ctrl-C right behind the continue request, in one write: it is there before the run.
+    let mut burst = packet("c").into_bytes();
+    burst.push(0x03);
+    to.write_all(&burst).unwrap();
+    let stop = reply(&mut from);
+    assert!(stop.starts_with("T02"), "{stop}");
+    to.write_all(packet("g").as_bytes()).unwrap();
+    assert_eq!(reply(&mut from), regs, "the program moved");
+    // The next continue runs to the end of history.
+    to.write_all(packet("c").as_bytes()).unwrap();
+    let stop = reply(&mut from);
+    assert!(stop.contains("replaylog:end"), "{stop}");
+    to.write_all(packet("D").as_bytes()).unwrap();
+    assert_eq!(reply(&mut from), "OK");
+    drop(to);
+    assert!(wait_bounded(&mut rtt, "rtt after detach").success());
+}

@@ -19,7 +19,6 @@ mod traps;
 pub use conn::StdioConnection;
 pub use target::RttTarget;
 
-use gdbstub::common::Signal;
 use gdbstub::conn::ConnectionExt;
 use gdbstub::stub::run_blocking::{BlockingEventLoop, Event, WaitForStopReasonError};
 use gdbstub::stub::{DisconnectReason, GdbStub, MultiThreadStopReason};
@@ -122,6 +121,9 @@ where
     }
 }
 
+/// The byte gdb sends for Ctrl-C.
+const INTERRUPT: u8 = 0x03;
+
 struct EventLoop<'a>(PhantomData<&'a ()>);
 
 impl<'a> BlockingEventLoop for EventLoop<'a> {
@@ -131,21 +133,25 @@ impl<'a> BlockingEventLoop for EventLoop<'a> {
 
     fn wait_for_stop_reason(
         target: &mut RttTarget,
-        _conn: &mut Self::Connection,
+        conn: &mut Self::Connection,
     ) -> Result<Event<Self::StopReason>, WaitForStopReasonError<Error, std::io::Error>> {
-        // Replay runs to its stop before gdb is read again: an interrupt sent meanwhile
-        // is seen when the run has stopped.
+        // An interrupt already read with the resume request: do not run at all.
+        if let Ok(Some(INTERRUPT)) = conn.peek() {
+            conn.read().map_err(WaitForStopReasonError::Connection)?;
+            return Ok(Event::TargetStopped(target.interrupted()));
+        }
+        // The run goes to its stop before gdb is read again; gdb's interrupt (Ctrl-C)
+        // meanwhile is caught by the target's input watch.
         target
             .run_action()
             .map(Event::TargetStopped)
             .map_err(WaitForStopReasonError::Target)
     }
 
-    fn on_interrupt(target: &mut RttTarget) -> Result<Option<Self::StopReason>, Error> {
-        let tid = target.current_tid();
-        Ok(Some(MultiThreadStopReason::SignalWithThread {
-            tid: target::gdb_tid(tid),
-            signal: Signal::SIGINT,
-        }))
+    /// gdb's interrupt is read here only when the program is stopped already (a run in
+    /// progress is interrupted by the target's input watch): nothing to report, and a
+    /// stop reported now would be taken for the end of the next run.
+    fn on_interrupt(_target: &mut RttTarget) -> Result<Option<Self::StopReason>, Error> {
+        Ok(None)
     }
 }

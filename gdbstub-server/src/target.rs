@@ -19,6 +19,7 @@ use gdbstub::target::ext::base::BaseOps;
 use gdbstub::target::ext::catch_syscalls::CatchSyscallPosition;
 use gdbstub::target::ext::extended_mode::{Args, AttachKind, ExtendedMode, ShouldTerminate};
 use gdbstub::target::{Target, TargetError, TargetResult};
+use rtt_replay::sys;
 use rtt_replay::timeline::{StopReason, Timeline};
 use rtt_replay::wait::ExitStatus;
 use std::num::NonZeroUsize;
@@ -52,6 +53,8 @@ pub struct RttTarget {
     pub(crate) action: Option<Action>,
     pub(crate) traps: crate::traps::Traps,
     pub(crate) info: ProcessInfo,
+    /// gdb's connection, watched during runs for its interrupt (Ctrl-C).
+    interrupt_fd: Option<std::os::fd::RawFd>,
 }
 
 /// gdb's thread id for a recorded thread id.
@@ -71,7 +74,15 @@ impl RttTarget {
             action: None,
             traps: Default::default(),
             info: ProcessInfo::default(),
+            interrupt_fd: None,
         }
+    }
+
+    /// Makes input on `fd` (gdb's connection, which is not read while the program runs)
+    /// interrupt a run: the run is undone, the program stops where it was with SIGINT.
+    /// The process must catch SIGINT ([`rtt_replay::sys::catch_sigint`]).
+    pub fn interrupt_on_input(&mut self, fd: std::os::fd::RawFd) {
+        self.interrupt_fd = Some(fd);
     }
 
     /// The thread gdb should look at now.
@@ -115,6 +126,9 @@ impl RttTarget {
     /// Runs what gdb asked for and says where it stopped.
     pub(crate) fn run_action(&mut self) -> Result<MultiThreadStopReason<u64>, Error> {
         let action = self.action.take().unwrap_or(Action::Continue);
+        let watch = self
+            .interrupt_fd
+            .and_then(|fd| sys::InputWatch::start(fd).ok());
         let result = match action {
             Action::Continue => self.tl.cont(),
             Action::Step => self.tl.stepi(),
@@ -122,8 +136,13 @@ impl RttTarget {
             Action::ReverseCont => self.tl.reverse_cont(),
             Action::ReverseStep => self.tl.reverse_stepi(),
         };
+        drop(watch);
+        // An interrupt that came as the run ended is answered by the stop itself.
+        sys::clear_interrupted();
         let stop = match result {
             Ok(reason) => self.stop_reason(reason)?,
+            // The timeline puts the program back where the run started.
+            Err(rtt_replay::Error::Interrupted) => self.interrupted(),
             Err(rtt_replay::Error::Refused(msg)) => {
                 // The program did not move (or went back to where it was): say why.
                 eprintln!("rtt: {msg}");
@@ -137,6 +156,16 @@ impl RttTarget {
         };
         self.moved();
         Ok(stop)
+    }
+
+    /// The stop reported for gdb's interrupt (the run it asked for is dropped).
+    pub(crate) fn interrupted(&mut self) -> MultiThreadStopReason<u64> {
+        self.action = None;
+        let tid = self.current_tid();
+        MultiThreadStopReason::SignalWithThread {
+            tid: gdb_tid(tid),
+            signal: Signal::SIGINT,
+        }
     }
 
     fn range_step(&mut self, start: u64, end: u64) -> rtt_replay::Result<StopReason> {

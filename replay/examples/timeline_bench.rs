@@ -58,7 +58,11 @@ fn main() {
             }
             let t3 = now();
             for _ in 0..30 {
+                let a = now();
                 run(&mut t, "stepi", &|t| t.stepi());
+                if verbose {
+                    eprintln!("stepi {:.1} ms to {}", (now() - a) * 1e3, t.position());
+                }
             }
             let t4 = now();
             let r = run(&mut t, "reverse-continue", &|t| t.reverse_cont());

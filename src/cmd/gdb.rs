@@ -7,6 +7,7 @@ use rtt_replay::timeline::TimelineOptions;
 use std::ffi::OsString;
 use std::fs::File;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 
@@ -56,10 +57,18 @@ pub fn serve_stdio(cpu: Option<usize>, dir: Option<PathBuf>) -> Result<i32> {
     // stderr, which is gdb's terminal.
     nix::unistd::dup2_stdout(std::io::stderr()).context("redirect stdout")?;
     let mut target = rtt_gdbstub::open(options(&trace, cpu))?;
+    interruptible(&mut target, input.as_raw_fd());
     let ending = rtt_gdbstub::serve(&mut target, StdioConnection::new(input, output))?;
     Ok(exit_code(ending))
 }
 
+/// gdb's Ctrl-C arrives on the connection while a run goes on: let it interrupt the run.
+fn interruptible(target: &mut rtt_gdbstub::RttTarget, fd: RawFd) {
+    rtt_replay::sys::catch_sigint();
+    target.interrupt_on_input(fd);
+}
+
+/// rtt's exit status after a session: 0 however gdb ended it.
 fn exit_code(_ending: Ending) -> i32 {
     0
 }
@@ -86,6 +95,7 @@ pub fn serve_tcp(addr: &str, cpu: Option<usize>, dir: Option<PathBuf>) -> Result
     drop(listener);
     stream.set_nodelay(true).ok();
     eprintln!("rtt: gdb connected from {peer}");
+    interruptible(&mut target, stream.as_raw_fd());
     let ending = rtt_gdbstub::serve(&mut target, stream)?;
     Ok(exit_code(ending))
 }

@@ -9,6 +9,9 @@ use nix::errno::Errno;
 use std::ffi::CString;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+mod watch;
+pub use watch::{catch_sigint, InputWatch};
+
 /// How to resume a stopped tracee.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resume {

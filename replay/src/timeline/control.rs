@@ -225,18 +225,27 @@ impl Timeline {
         Ok(())
     }
 
-    /// A stop the user sees: checkpoint it so that coming back is cheap, unless the
-    /// checkpoint the replay last left is so recent that coming back from it is cheap too
-    /// (stops in quick succession: stepping, or a conditional breakpoint gdb evaluates).
+    /// A stop the user sees: checkpoint it so that coming back is cheap.
     pub(super) fn user_stop(&mut self, reason: StopReason) -> Result<StopReason> {
+        if self.ckpts.at(&self.pos).is_none() {
+            self.take_checkpoint(CheckpointKind::Stop)?;
+        }
+        Ok(reason)
+    }
+
+    /// A stop the user sees after running forwards: checkpointed unless the checkpoint
+    /// the replay last left is so recent that coming back from it is cheap too (stops in
+    /// quick succession: stepping, or a conditional breakpoint gdb evaluates). Forwards,
+    /// the hit counts stay known without a checkpoint.
+    pub(super) fn forward_stop(&mut self, reason: StopReason) -> Result<StopReason> {
         let close = self.recent.is_some_and(|(id, ms)| {
             super::now_ms().saturating_sub(ms) < super::STOP_CHECKPOINT_MS
                 && self.ckpts.find(id).is_some()
         });
-        if !close && self.ckpts.at(&self.pos).is_none() {
-            self.take_checkpoint(CheckpointKind::Stop)?;
+        if close {
+            return Ok(reason);
         }
-        Ok(reason)
+        self.user_stop(reason)
     }
 
     pub(super) fn hit_count(&self, key: &Key) -> Option<u64> {

@@ -77,7 +77,7 @@ impl Timeline {
     pub fn cont(&mut self) -> Result<StopReason> {
         self.guard(|t| {
             let r = t.forward(Goal::Continue, Report::Stop)?;
-            t.user_stop(r)
+            t.forward_stop(r)
         })
     }
 
@@ -85,7 +85,7 @@ impl Timeline {
     pub fn stepi(&mut self) -> Result<StopReason> {
         self.guard(|t| {
             let r = t.forward(Goal::Step, Report::Stop)?;
-            t.user_stop(r)
+            t.forward_stop(r)
         })
     }
 
@@ -128,6 +128,9 @@ impl Timeline {
         }
         let here = self.pos.clone();
         let id = self.best_checkpoint(&here, &keys)?;
+        if std::env::var_os("RTT_DEBUG_TIMELINE").is_some() {
+            eprintln!("rtt-debug: counting {keys:?} to {here} from checkpoint {id}");
+        }
         self.restore_towards(id, Some(&here))?;
         self.forward(Goal::To(here), Report::Count)?;
         Ok(())

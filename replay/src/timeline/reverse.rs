@@ -257,7 +257,13 @@ impl Timeline {
         }
         match p.anchor {
             Anchor::Arrival { .. } | Anchor::Watch { .. } => {
-                if let Some(q) = self.predecessor_from_code(p)? {
+                let base = Position {
+                    event: p.event,
+                    mark: p.mark,
+                    anchor: Anchor::Start,
+                    steps: 0,
+                };
+                if let Some(q) = self.predecessor_from_code(p, &base, 0)? {
                     return Ok(Some(q));
                 }
                 let (s, m) = self.search(p.event, Some(p))?;

@@ -44,6 +44,10 @@ impl Timeline {
         let t1 = super::now_ms();
         let (start, count) = self.approach(start, count, &target)?;
         let t2 = super::now_ms();
+        // Close now: the code may name the instruction before without counting a loop.
+        if let Some(q) = self.predecessor_from_code(&target, &start, count)? {
+            return Ok((q, 1));
+        }
         if let Some(m) = self.step_to(&start, count, &target, SHORT_SEARCH_STEPS)? {
             return Ok((start, m));
         }
@@ -102,11 +106,25 @@ impl Timeline {
         let at_start = count;
         let mut hits = 0u64;
         let mut last: Option<(Position, u64)> = None;
+        // The user's breakpoints are counted too, so that the checkpoints made here know
+        // their counts (the next forward run from one of them needs them).
+        let user: Vec<u64> = self.bps.iter().copied().filter(|&pc| pc != hot).collect();
+        let mut user_hits: std::collections::HashMap<Key, u64> =
+            user.iter().map(|&pc| (Key::Pc(pc), 0)).collect();
         loop {
             self.arm_for(target, false);
             self.r.arm.bps.insert(hot);
+            self.r.arm.bps.extend(user.iter().copied());
             let progress = self.r.step_event()?;
             self.fresh = false;
+            if let Progress::Paused(Pause::Breakpoint(pc)) = progress {
+                if let Some(n) = user_hits.get_mut(&Key::Pc(pc)) {
+                    *n += 1;
+                    if !matches!(key, Some((Key::Pc(t), _)) if t == pc) {
+                        continue;
+                    }
+                }
+            }
             match progress {
                 Progress::Paused(Pause::Breakpoint(pc)) if pc == hot => {
                     hits += 1;
@@ -133,7 +151,8 @@ impl Timeline {
                     if hits.is_multiple_of(TAIL_CHECKPOINT_HITS) {
                         self.pos = pos;
                         self.mark = start.mark;
-                        self.counts = [(hot_key, hits)].into_iter().collect();
+                        self.counts = user_hits.clone();
+                        self.counts.insert(hot_key, hits);
                         if let Some((k, _)) = key {
                             // Counted from `start`, where the target's key had `at_start`.
                             self.counts.insert(k, count - at_start);
