@@ -2,20 +2,13 @@
 //! copies so that symbols load where the recorded binaries are gone or have changed.
 
 use crate::Error;
-use rtt_replay::trace::{Event, TraceReader};
-use std::collections::HashMap;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// What the trace knows about the files of the recorded run.
+/// The trace's files, and the ones gdb holds open through host I/O.
 pub struct TraceFiles {
-    /// Recorded path -> captured copy.
-    copies: HashMap<Vec<u8>, PathBuf>,
-    /// (event number, executable) of every exec, in order.
-    execs: Vec<(u64, String)>,
-    /// The program first started.
-    first_exe: String,
+    index: rtt_replay::trace::TraceFiles,
     /// Host I/O descriptors gdb holds open (index = descriptor).
     open: Vec<Option<File>>,
 }
@@ -23,53 +16,21 @@ pub struct TraceFiles {
 impl TraceFiles {
     /// Reads the trace's event stream once for its executables and mapped files.
     pub fn index(dir: &Path) -> Result<TraceFiles, Error> {
-        let reader = TraceReader::open(dir)?;
-        let mut events = reader.events()?;
-        let mut copies = HashMap::new();
-        let mut execs = Vec::new();
-        loop {
-            let index = events.next_index();
-            let ev = match events.next() {
-                Ok(Some(ev)) => ev,
-                Ok(None) => break,
-                // A damaged tail: what came before is still indexed; the replay reports it.
-                Err(_) => break,
-            };
-            match ev {
-                Event::Exec { exe, exe_hash, .. } => {
-                    copies.insert(exe.clone().into_bytes(), reader.file_path(&exe_hash));
-                    execs.push((index, exe));
-                }
-                Event::SyscallExit {
-                    mapped: Some(m), ..
-                } => {
-                    copies.insert(m.path.into_bytes(), reader.file_path(&m.hash));
-                }
-                _ => {}
-            }
-        }
-        let first_exe = reader.header().exe.lossy();
         Ok(TraceFiles {
-            copies,
-            execs,
-            first_exe,
+            index: rtt_replay::trace::TraceFiles::index(dir)?,
             open: Vec::new(),
         })
     }
 
-    /// The program running before event `event` (the last exec before it).
+    /// The program running before event `event`.
     pub fn exe_at(&self, event: u64) -> &str {
-        self.execs
-            .iter()
-            .rev()
-            .find(|(i, _)| *i < event)
-            .map_or(self.first_exe.as_str(), |(_, exe)| exe.as_str())
+        self.index.exe_at(event)
     }
 
     /// Opens `path` for reading: the trace's copy when it has one, else the file on this
     /// machine (the dynamic loader and files the program never mapped are not captured).
     pub fn open(&mut self, path: &[u8]) -> std::io::Result<u32> {
-        let file = match self.copies.get(path) {
+        let file = match self.index.copy_of(path) {
             Some(copy) => File::open(copy)?,
             None => {
                 File::open(Path::new(std::str::from_utf8(path).map_err(|_| {
@@ -128,11 +89,6 @@ impl TraceFiles {
     pub fn fstat(&self, fd: u32) -> std::io::Result<std::fs::Metadata> {
         self.file(fd)?.metadata()
     }
-
-    /// Where a recorded path's contents come from: the trace's copy or the path itself.
-    pub fn source_of(&self, path: &[u8]) -> Option<&Path> {
-        self.copies.get(path).map(PathBuf::as_path)
-    }
 }
 
 /// `path` with its process and thread ids replaced by `pid`, when it is a process's
@@ -172,14 +128,9 @@ mod tests {
     #[test]
     fn descriptors_are_reused_and_checked() {
         let mut f = TraceFiles {
-            copies: HashMap::new(),
-            execs: vec![(3, "/bin/a".into()), (9, "/bin/b".into())],
-            first_exe: "/bin/first".into(),
+            index: Default::default(),
             open: Vec::new(),
         };
-        assert_eq!(f.exe_at(2), "/bin/first");
-        assert_eq!(f.exe_at(4), "/bin/a");
-        assert_eq!(f.exe_at(100), "/bin/b");
         let a = f.open(b"/proc/self/exe").unwrap();
         let b = f.open(b"/proc/self/exe").unwrap();
         assert_ne!(a, b);

@@ -112,9 +112,10 @@ impl RttTarget {
         let tid = self.current_tid();
         let auxv = self.tl.auxv_of(tid).unwrap_or_default();
         let tl = &mut self.tl;
-        let libraries = svr4::library_list(&auxv, &mut |addr, len| {
+        let map = rtt_replay::linkmap::read_link_map(&auxv, &mut |addr, len| {
             tl.read_memory_of(tid, addr, len).ok()
         });
+        let libraries = svr4::library_list(&map);
         self.info = ProcessInfo {
             exe: self.files.exe_at(self.tl.position().event).to_string(),
             auxv,

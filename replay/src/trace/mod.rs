@@ -6,10 +6,12 @@
 //! TRACE/files/HASH       copies of mapped files and executables, by content hash
 //! ```
 
+pub mod files;
 pub mod format;
 pub mod reader;
 pub mod writer;
 
+pub use files::TraceFiles;
 pub use format::*;
 pub use reader::{EventStream, TraceReader};
 pub use writer::TraceWriter;
