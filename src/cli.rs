@@ -33,7 +33,7 @@ pub enum Command {
         )]
         command: Vec<OsString>,
     },
-    /// Replay a trace.
+    /// Replay a trace: in the REPL (the default), in gdb, or to the end (--autopilot).
     Replay {
         /// Replay to the end without a debugger, writing the program's output again.
         #[arg(long, conflicts_with_all = ["gdb", "gdb_stdio", "gdb_listen"])]
@@ -49,6 +49,9 @@ pub enum Command {
         /// for one connection. Give a loopback address unless others must connect.
         #[arg(long, value_name = "ADDR")]
         gdb_listen: Option<String>,
+        /// Run the REPL commands in FILE first, then read more as usual.
+        #[arg(short = 'x', value_name = "FILE", conflicts_with_all = ["autopilot", "gdb", "gdb_stdio", "gdb_listen"])]
+        script: Option<PathBuf>,
         /// Run rtt and the replayed program on this CPU (default: one chosen by rtt).
         #[arg(long, value_name = "N")]
         cpu: Option<usize>,

@@ -5,6 +5,7 @@
 
 mod cli;
 mod cmd;
+mod repl;
 mod tracedir;
 
 use clap::Parser;

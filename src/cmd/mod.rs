@@ -22,6 +22,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             gdb,
             gdb_stdio,
             gdb_listen,
+            script,
             cpu,
             dir,
         } => {
@@ -31,8 +32,10 @@ pub fn run(cli: Cli) -> Result<i32> {
                 gdb::serve_stdio(cpu, dir)
             } else if let Some(addr) = gdb_listen {
                 gdb::serve_tcp(&addr, cpu, dir)
+            } else if autopilot {
+                replay::run(cpu, dir)
             } else {
-                replay::run(autopilot, cpu, dir)
+                crate::repl::run(crate::tracedir::resolve(dir)?, cpu, script)
             }
         }
         Command::Dump { dir } => dump::run(dir),

@@ -1,16 +1,11 @@
-//! `rtt replay`: replay a trace.
+//! `rtt replay --autopilot`: replay a trace to its end.
 
 use crate::tracedir;
-use anyhow::{bail, Result};
+use anyhow::Result;
 use rtt_replay::replay::{replay, ReplayEnd, ReplayOptions};
 use std::path::PathBuf;
 
-pub fn run(autopilot: bool, cpu: Option<usize>, dir: Option<PathBuf>) -> Result<i32> {
-    if !autopilot {
-        bail!(
-            "the interactive replay (REPL) is not available yet; use `rtt replay --gdb` to debug the trace in gdb, or `rtt replay --autopilot`"
-        );
-    }
+pub fn run(cpu: Option<usize>, dir: Option<PathBuf>) -> Result<i32> {
     let trace_dir = tracedir::resolve(dir)?;
     let outcome = replay(&ReplayOptions {
         trace_dir,

@@ -225,6 +225,17 @@ pub fn clear_interrupted() {
     INTERRUPTED.store(false, Ordering::SeqCst);
 }
 
+/// Keeps SIGINT from this thread, so that the process's other threads take it.
+pub fn block_sigint_in_this_thread() {
+    let mut set = nix::sys::signal::SigSet::empty();
+    set.add(nix::sys::signal::Signal::SIGINT);
+    let _ = nix::sys::signal::pthread_sigmask(
+        nix::sys::signal::SigmaskHow::SIG_BLOCK,
+        Some(&set),
+        None,
+    );
+}
+
 /// Makes SIGINT, SIGTERM and SIGHUP set a flag (see [`interrupted`]) and interrupt a
 /// blocking wait, instead of killing rtt.
 pub fn catch_interrupts() {
@@ -319,6 +330,9 @@ pub fn spawn_traced(spec: &SpawnSpec) -> Result<i32> {
                 }
             }
             if spec.null_stdio {
+                // A replay: out of the terminal's process group too, so that Ctrl-C
+                // reaches rtt only (what the program sees of its group is emulated).
+                libc::setpgid(0, 0);
                 let fd = libc::open(devnull.as_ptr(), libc::O_RDWR);
                 if fd >= 0 {
                     for target in 0..3 {
