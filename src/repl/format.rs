@@ -115,11 +115,11 @@ pub fn disassemble(
                 ops = format!("{ops} <{n}>");
             }
         }
-        let _ = writeln!(
-            out,
+        let line = format!(
             "{mark}{a:#018x}{name}:\t{:<6} {ops}",
             i.mnemonic().unwrap_or("")
         );
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     Ok(out)
 }
