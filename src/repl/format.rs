@@ -197,7 +197,7 @@ mod tests {
         let text = disassemble(&code[5..], 0x1005, Some(0x1006), &none).unwrap();
         assert_eq!(
             text,
-            "   0x0000000000001005:\tpush   %rbp\n=> 0x0000000000001006:\tret    \n"
+            "   0x0000000000001005:\tpushq  %rbp\n=> 0x0000000000001006:\tretq\n"
         );
     }
 
