@@ -112,6 +112,30 @@ pub const COMMANDS: &[Spec] = &[
         help: "source lines around the current line (or the given one)",
     },
     Spec {
+        name: "print",
+        aliases: &["p", "inspect"],
+        args: "EXPR",
+        help: "show a value: variables, *p, &x, a.b, p->x, a[i], $reg, (int) casts",
+    },
+    Spec {
+        name: "watch",
+        aliases: &[],
+        args: "[-l] EXPR",
+        help: "stop when EXPR's memory is written (forwards and backwards)",
+    },
+    Spec {
+        name: "rwatch",
+        aliases: &[],
+        args: "EXPR",
+        help: "stop when EXPR's memory is read or written",
+    },
+    Spec {
+        name: "last",
+        aliases: &[],
+        args: "EXPR",
+        help: "go back to the latest change of EXPR's value; again for the one before",
+    },
+    Spec {
         name: "break",
         aliases: &["b"],
         args: "FUNCTION | [FILE:]LINE | *ADDRESS",
@@ -144,7 +168,7 @@ pub const COMMANDS: &[Spec] = &[
     Spec {
         name: "info",
         aliases: &["i"],
-        args: "breakpoints|registers [REG]|sharedlibrary|threads|checkpoints",
+        args: "breakpoints|registers [REG]|locals|args|sharedlibrary|threads|checkpoints",
         help: "show state",
     },
     Spec {
@@ -224,6 +248,8 @@ pub enum Location {
 pub enum Info {
     Breakpoints,
     Registers(Option<String>),
+    Locals,
+    Args,
     SharedLibrary,
     Threads,
     Checkpoints,
@@ -268,6 +294,12 @@ pub enum Command {
     Restart(u64),
     Echo(String),
     Help(Option<String>),
+    Print(String),
+    Watch {
+        expr: String,
+        reads: bool,
+    },
+    Last(String),
     Quit,
 }
 
@@ -431,6 +463,8 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
             let kinds = [
                 ("breakpoints", Info::Breakpoints),
                 ("registers", Info::Registers(None)),
+                ("locals", Info::Locals),
+                ("args", Info::Args),
                 ("sharedlibrary", Info::SharedLibrary),
                 ("threads", Info::Threads),
                 ("checkpoints", Info::Checkpoints),
@@ -453,6 +487,19 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         "checkpoint" => Command::Checkpoint,
         "restart" => Command::Restart(number(rest).map_err(|_| "usage: restart N".to_string())?),
         "echo" => Command::Echo(rest.replace("\\n", "\n")),
+        "print" | "watch" | "rwatch" | "last" if rest.is_empty() => {
+            return Err(format!("usage: {} {}", spec.name, spec.args))
+        }
+        "print" => Command::Print(rest.to_string()),
+        "watch" => Command::Watch {
+            expr: rest.to_string(),
+            reads: false,
+        },
+        "rwatch" => Command::Watch {
+            expr: rest.to_string(),
+            reads: true,
+        },
+        "last" => Command::Last(rest.to_string()),
         "help" => Command::Help((!rest.is_empty()).then(|| rest.to_string())),
         "quit" => Command::Quit,
         _ => return Err(format!("internal: no parser for {}", spec.name)),

@@ -70,6 +70,16 @@ pub fn exe_bias(path: &std::path::Path, entry: u64) -> Option<u64> {
     Some(entry.wrapping_sub(file.entry()))
 }
 
+/// The dynamic loader a program asks for (its `.interp`).
+pub fn interpreter(path: &std::path::Path) -> Option<String> {
+    use object::{Object, ObjectSection};
+    let data = std::fs::read(path).ok()?;
+    let file = object::File::parse(&*data).ok()?;
+    let bytes = file.section_by_name(".interp")?.data().ok()?;
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    Some(String::from_utf8_lossy(&bytes[..end]).into_owned())
+}
+
 fn capstone() -> Result<Capstone, String> {
     Capstone::new()
         .x86()

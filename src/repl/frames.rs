@@ -55,7 +55,11 @@ impl Session {
         };
         match (place.file, place.line) {
             (Some(file), Some(line)) => {
-                format!("#{k:<2} {addr}{func} () at {}:{line}", basename(&file))
+                let args = self.frame_args(k);
+                format!(
+                    "#{k:<2} {addr}{func} ({args}) at {}:{line}",
+                    basename(&file)
+                )
             }
             _ => {
                 let from = self

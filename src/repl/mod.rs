@@ -6,12 +6,15 @@
 //! which also keeps Ctrl-C away from itself so that it interrupts the engine's waits.
 
 mod commands;
+mod dwarf;
+mod expr;
 mod format;
 mod frames;
 mod session;
 mod stepping;
 mod symbols;
 mod unwind;
+mod values;
 
 use anyhow::{anyhow, Context, Result};
 use rtt_replay::timeline::TimelineOptions;

@@ -5,6 +5,9 @@ use super::commands::{self, Command, Info, Location};
 use super::format;
 use super::symbols::{Module, Symbols};
 use rtt_replay::linkmap::{self, AT_ENTRY};
+
+/// The auxiliary vector's entry for the dynamic loader's base address.
+const AT_BASE: u64 = 7;
 use rtt_replay::timeline::{StopReason, Timeline, TimelineOptions};
 use rtt_replay::trace::TraceFiles;
 use std::collections::HashMap;
@@ -43,6 +46,12 @@ pub struct Session {
     pub(super) selected: usize,
     /// The function of the last stop shown (a step into another one names it).
     last_function: Option<u64>,
+    /// The user's watchpoints.
+    pub(super) watches: Vec<super::values::Watch>,
+    /// Values printed so far (`$N`).
+    pub(super) history: u32,
+    /// The command running goes backwards (watchpoint values are shown the other way).
+    going_back: bool,
 }
 
 type CmdResult = Result<String, String>;
@@ -67,6 +76,9 @@ impl Session {
             current: None,
             selected: 0,
             last_function: None,
+            watches: Vec::new(),
+            history: 0,
+            going_back: false,
         };
         s.refresh_symbols();
         Ok(s)
@@ -99,7 +111,32 @@ impl Session {
         Outcome { text, quit }
     }
 
+    /// A new breakpoint or watchpoint number.
+    pub(super) fn new_number(&mut self) -> u32 {
+        let n = self.next_bp;
+        self.next_bp += 1;
+        n
+    }
+
+    /// The data symbol at exactly `addr`.
+    pub(super) fn data_name(&self, addr: u64) -> Option<String> {
+        self.syms.modules().iter().find_map(|m| m.data_at(addr))
+    }
+
+    /// The address of data symbol `name` (from the symbol table).
+    pub(super) fn data_address(&self, name: &str) -> Option<u64> {
+        self.data_symbol(name)
+    }
+
     fn execute(&mut self, cmd: Command) -> CmdResult {
+        self.going_back = matches!(
+            cmd,
+            Command::ReverseContinue
+                | Command::ReverseStep(_)
+                | Command::ReverseNext(_)
+                | Command::ReverseStepi(_)
+                | Command::ReverseFinish
+        );
         match cmd {
             Command::Continue => {
                 let r = self.tl.cont().map_err(engine)?;
@@ -113,9 +150,30 @@ impl Session {
             }
             Command::ReverseStepi(n) => self.repeat(n, |s| s.tl.reverse_stepi()),
             Command::Break { at, temporary } => self.add_breakpoint(at, temporary),
-            Command::Delete(nums) => self.each_breakpoint(&nums, |bps, i| {
-                bps.remove(i);
-            }),
+            Command::Delete(nums) => {
+                let (watches, rest): (Vec<u32>, Vec<u32>) = nums
+                    .iter()
+                    .partition(|n| self.watches.iter().any(|w| w.num == **n));
+                for n in &watches {
+                    if let Some(i) = self.watches.iter().position(|w| w.num == *n) {
+                        let w = self.watches.remove(i);
+                        self.tl.remove_watchpoint(w.key);
+                    }
+                }
+                if nums.is_empty() {
+                    for w in std::mem::take(&mut self.watches) {
+                        self.tl.remove_watchpoint(w.key);
+                    }
+                } else if rest.is_empty() {
+                    return Ok(String::new());
+                }
+                self.each_breakpoint(&rest, |bps, i| {
+                    bps.remove(i);
+                })
+            }
+            Command::Print(e) => self.print(&e),
+            Command::Watch { expr, reads } => self.add_watch(&expr, reads),
+            Command::Last(e) => self.last(&e),
             Command::Enable(nums, on) => self.each_breakpoint(&nums, |bps, i| {
                 bps[i].enabled = on;
             }),
@@ -284,8 +342,7 @@ impl Session {
             Location::Address(expr) => (vec![self.address(expr)?], format!("*{expr}")),
         };
         let before = self.tl_breakpoints();
-        let num = self.next_bp;
-        self.next_bp += 1;
+        let num = self.new_number();
         let kind = if temporary {
             "Temporary breakpoint"
         } else {
@@ -340,7 +397,7 @@ impl Session {
             .ok_or_else(|| format!("no symbol \"{name}\" in current context"))
     }
 
-    fn data_symbol(&self, name: &str) -> Option<u64> {
+    pub(super) fn data_symbol(&self, name: &str) -> Option<u64> {
         self.syms.modules().iter().find_map(|m| m.data_symbol(name))
     }
 
@@ -358,12 +415,21 @@ impl Session {
         let map = linkmap::read_link_map(&auxv, &mut |a, n| tl.read_memory_of(tid, a, n).ok());
         let exe = self.files.exe_at(self.tl.position().event).to_string();
         let entry = linkmap::auxv_value(&auxv, AT_ENTRY).unwrap_or(0);
-        let mut wanted: Vec<(String, Option<u64>)> = vec![(exe, None)];
+        let mut wanted: Vec<(String, Option<u64>)> = vec![(exe.clone(), None)];
         wanted.extend(
             map.libraries
                 .iter()
                 .map(|l| (l.name.clone(), Some(l.l_addr))),
         );
+        // The dynamic loader is there before its own list is.
+        let base = linkmap::auxv_value(&auxv, AT_BASE).unwrap_or(0);
+        if base != 0 {
+            if let Some(interp) = format::interpreter(&self.files.source_of(&exe)) {
+                if !wanted.iter().any(|(n, _)| *n == interp) {
+                    wanted.push((interp, Some(base)));
+                }
+            }
+        }
         let mut old = self.syms.take();
         let mut modules = Vec::new();
         for (name, bias) in wanted {
@@ -428,11 +494,11 @@ impl Session {
                 "\nNo more reverse-execution history.\n{}",
                 self.frame_line(true)
             ),
-            StopReason::Watchpoint { key, before, after } => format!(
-                "\nWatchpoint on {:#x}\nOld value = {before:?}\nNew value = {after:?}\n{}",
-                key.addr,
-                self.frame_line(true)
-            ),
+            StopReason::Watchpoint { key, before, after } => {
+                let back = self.going_back;
+                let text = self.watch_stop(key, before, after, back);
+                format!("{text}\n{}", self.frame_line(true))
+            }
             _ => self.frame_line(false),
         }
     }
@@ -470,7 +536,11 @@ impl Session {
             } else {
                 format!("{pc:#018x} in ")
             };
-            format!("{prefix}{func} () at {}:{line}\n{src}", basename(&file))
+            let args = self.frame_args(0);
+            format!(
+                "{prefix}{func} ({args}) at {}:{line}\n{src}",
+                basename(&file)
+            )
         } else {
             src
         }
@@ -494,8 +564,8 @@ impl Session {
     fn info(&mut self, what: Info) -> CmdResult {
         match what {
             Info::Breakpoints => {
-                if self.bps.is_empty() {
-                    return Ok("No breakpoints.".into());
+                if self.bps.is_empty() && self.watches.is_empty() {
+                    return Ok("No breakpoints or watchpoints.".into());
                 }
                 let mut t = String::from("Num     Type           Disp Enb Address            What");
                 for b in &self.bps {
@@ -510,6 +580,18 @@ impl Session {
                         let s = if b.hits == 1 { "" } else { "s" };
                         let _ = write!(t, "\n\tbreakpoint already hit {} time{s}", b.hits);
                     }
+                }
+                for w in &self.watches {
+                    let kind = if w.reads {
+                        "read watchpoint"
+                    } else {
+                        "hw watchpoint"
+                    };
+                    let _ = write!(
+                        t,
+                        "\n{:<7} {kind:<14} keep y                      {}",
+                        w.num, w.expr
+                    );
                 }
                 Ok(t)
             }
@@ -536,6 +618,8 @@ impl Session {
                 }
                 Ok(t)
             }
+            Info::Locals => self.variables(false),
+            Info::Args => self.variables(true),
             Info::Checkpoints => {
                 let list = self.tl.checkpoints();
                 let mut t = String::new();

@@ -22,6 +22,8 @@ pub struct Module {
     dwarf: Option<addr2line::Loader>,
     /// Call frame information, for unwinding.
     cfi: Option<super::unwind::Cfi>,
+    /// Variables and types.
+    pub debug: Option<super::dwarf::Debug>,
     /// (file, line, file address) of every row of the line table.
     lines: Option<Vec<(String, u32, u64)>>,
     /// File addresses where the line changes (what stepping by lines stops at).
@@ -44,33 +46,53 @@ impl Module {
     pub fn load(name: &str, path: &Path, bias: u64) -> Result<Module> {
         let data = std::fs::read(path).with_context(|| format!("read {}", path.display()))?;
         let file = object::File::parse(&*data).with_context(|| format!("parse {name}"))?;
-        let mut functions: Vec<(u64, u64, String)> = file
-            .symbols()
-            .chain(file.dynamic_symbols())
-            .filter(|s| s.kind() == object::SymbolKind::Text && s.address() != 0)
+        // Separate debugging information of this machine's packages, by build id.
+        let separate = separate_debug_file(&file);
+        let extra = separate.as_ref().and_then(|p| std::fs::read(p).ok());
+        let debug_file = extra.as_deref().and_then(|d| object::File::parse(d).ok());
+        let symbol_files: Vec<&object::File> =
+            std::iter::once(&file).chain(debug_file.as_ref()).collect();
+        let text: Vec<(u64, u64)> = file
+            .sections()
+            .filter(|s| s.kind() == SectionKind::Text)
+            .map(|s| (s.address(), s.address() + s.size()))
+            .collect();
+        let in_text = |a: u64| text.iter().any(|&(lo, hi)| (lo..hi).contains(&a));
+        // Code labels of assembly (`_start`) have no type: code is what lies in code.
+        let mut functions: Vec<(u64, u64, String)> = symbol_files
+            .iter()
+            .flat_map(|f| f.symbols().chain(f.dynamic_symbols()))
+            .filter(|s| match s.kind() {
+                object::SymbolKind::Text => s.address() != 0,
+                object::SymbolKind::Unknown => in_text(s.address()),
+                _ => false,
+            })
             .filter_map(|s| Some((s.address(), s.size(), s.name().ok()?.to_string())))
             .filter(|(_, _, n)| !n.is_empty())
             .collect();
         functions.sort();
         functions.dedup_by_key(|f| f.0);
-        let data = file
-            .symbols()
+        let data = symbol_files
+            .iter()
+            .flat_map(|f| f.symbols())
             .filter(|s| s.kind() == object::SymbolKind::Data && s.address() != 0)
             .filter_map(|s| Some((s.name().ok()?.to_string(), s.address())))
             .collect();
-        let text = file
-            .sections()
-            .filter(|s| s.kind() == SectionKind::Text)
-            .map(|s| (s.address(), s.address() + s.size()))
-            .collect();
+        let lines_from = separate.as_deref().unwrap_or(path);
+        let debug = super::dwarf::Debug::load(&file)
+            .or_else(|| debug_file.as_ref().and_then(super::dwarf::Debug::load));
         Ok(Module {
             name: name.to_string(),
             bias,
             functions,
             data,
             text,
-            dwarf: addr2line::Loader::new(path).ok(),
+            dwarf: addr2line::Loader::new(path)
+                .ok()
+                .filter(|_| file.section_by_name(".debug_info").is_some())
+                .or_else(|| addr2line::Loader::new(lines_from).ok()),
             cfi: super::unwind::Cfi::load(&file),
+            debug,
             lines: None,
             boundaries: Default::default(),
         })
@@ -79,6 +101,15 @@ impl Module {
     /// The run-time address of data object `name`.
     pub fn data_symbol(&self, name: &str) -> Option<u64> {
         self.data.get(name).map(|a| a + self.bias)
+    }
+
+    /// The data object starting at run-time address `addr`.
+    pub fn data_at(&self, addr: u64) -> Option<String> {
+        let a = addr.wrapping_sub(self.bias);
+        self.data
+            .iter()
+            .find(|(_, &v)| v == a)
+            .map(|(n, _)| n.clone())
     }
 
     /// The run-time range of its code.
@@ -186,6 +217,23 @@ impl Symbols {
     /// The module holding code at `addr`.
     pub fn module_at(&self, addr: u64) -> Option<&Module> {
         self.modules.iter().find(|m| m.contains(addr))
+    }
+
+    /// The module holding code at `addr` with debugging information for it.
+    pub fn debug_at(&self, addr: u64) -> Option<(&super::dwarf::Debug, u64)> {
+        let m = self.module_at(addr)?;
+        Some((m.debug.as_ref()?, m.bias))
+    }
+
+    /// The global variable `name` with the module it is in (its debug info and bias).
+    pub fn global(
+        &self,
+        name: &str,
+    ) -> Option<(super::dwarf::Variable, &super::dwarf::Debug, u64)> {
+        self.modules.iter().find_map(|m| {
+            let d = m.debug.as_ref()?;
+            Some((d.global(name)?, d, m.bias))
+        })
     }
 
     /// Where `addr` is in the source.
@@ -313,6 +361,21 @@ impl Symbols {
             .iter()
             .flat_map(|m| m.functions.iter().map(|f| f.2.as_str()))
     }
+}
+
+/// `/usr/lib/debug/.build-id/xx/yyyy.debug` for a file with a build id, if present.
+fn separate_debug_file(file: &object::File) -> Option<std::path::PathBuf> {
+    let id = file.build_id().ok()??;
+    let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+    if hex.len() < 3 {
+        return None;
+    }
+    let p = std::path::PathBuf::from(format!(
+        "/usr/lib/debug/.build-id/{}/{}.debug",
+        &hex[..2],
+        &hex[2..]
+    ));
+    p.exists().then_some(p)
 }
 
 /// Whether source path `full` names `given` (a suffix at a path boundary).
