@@ -390,6 +390,23 @@ impl Debug {
         }
     }
 
+    /// The return type of the function containing file address `pc` (None: void or
+    /// unknown).
+    pub fn return_type(&self, pc: u64) -> Option<Type> {
+        for (u, unit) in self.units.iter().enumerate() {
+            let mut entries = unit.entries();
+            while let Ok(Some((_, e))) = entries.next_dfs() {
+                if e.tag() == gimli::DW_TAG_subprogram && self.contains(unit, e, pc) {
+                    return match e.attr_value(gimli::DW_AT_type) {
+                        Ok(Some(AttributeValue::UnitRef(t))) => Some(self.type_at(u, t, 0)),
+                        _ => None,
+                    };
+                }
+            }
+        }
+        None
+    }
+
     /// The global (unit-level) variable `name`.
     pub fn global(&self, name: &str) -> Option<Variable> {
         for (u, unit) in self.units.iter().enumerate() {

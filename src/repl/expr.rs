@@ -221,7 +221,19 @@ impl Parser<'_, '_> {
     }
 
     fn member(&mut self, v: Value) -> Result<Value, String> {
-        let name = self.ident().ok_or("A member name is needed.")?;
+        self.ws();
+        let digits: String = self.s[self.i..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .map(|&c| c as char)
+            .collect();
+        // A tuple field (`pair.1`) is `__1` in Rust's DWARF.
+        let name = if digits.is_empty() {
+            self.ident().ok_or("A member name is needed.")?
+        } else {
+            self.i += digits.len();
+            format!("__{digits}")
+        };
         let Type::Struct { members, .. } = &v.ty else {
             return Err(format!(
                 "Attempt to extract a component of a value that is not a structure: {name}"

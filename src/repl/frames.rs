@@ -92,10 +92,13 @@ impl Session {
     /// Selects frame `k` and shows it with its source line.
     pub(super) fn select_frame(&mut self, k: usize) -> Result<String, String> {
         let frames = self.frames();
-        let f = frames
-            .get(k)
-            .copied()
-            .ok_or("Initial frame selected; you cannot go up.")?;
+        let f = match frames.get(k) {
+            Some(f) => *f,
+            None if k == self.selected + 1 => {
+                return Err("Initial frame selected; you cannot go up.".into())
+            }
+            None => return Err(format!("No frame at level {k}.")),
+        };
         self.selected = k;
         let mut out = self.describe_frame(k, &f);
         let pc = unwind::pc(&f).unwrap_or(0);

@@ -216,8 +216,15 @@ impl Session {
             Command::ReverseNext(n) => self.repeat(n, |s| s.reverse_step_line(true)),
             Command::Finish => {
                 let from = self.frame_summary(self.selected);
+                let ty = self.return_type();
                 let r = self.finish().map_err(engine)?;
-                Ok(format!("Run till exit from {from}\n{}", self.stopped(r)))
+                let returned = r == StopReason::Step;
+                let mut text = format!("Run till exit from {from}\n{}", self.stopped(r));
+                if let Some(v) = ty.filter(|_| returned).and_then(|t| self.returned(t)) {
+                    text.push('\n');
+                    text.push_str(&v);
+                }
+                Ok(text)
             }
             Command::ReverseFinish => {
                 let from = self.frame_summary(0);
@@ -391,10 +398,11 @@ impl Session {
             return Ok(n);
         }
         let name = expr.strip_prefix('&').unwrap_or(expr);
-        self.syms
-            .function(name)
-            .or_else(|| self.data_symbol(name))
-            .ok_or_else(|| format!("no symbol \"{name}\" in current context"))
+        if let Some(a) = self.syms.function(name).or_else(|| self.data_symbol(name)) {
+            return Ok(a);
+        }
+        // Any expression: a pointer's or integer's value, an object's address.
+        self.expression_address(expr)
     }
 
     pub(super) fn data_symbol(&self, name: &str) -> Option<u64> {
@@ -643,10 +651,17 @@ impl Session {
             return self.disassemble_n(addr, count);
         }
         if fmt == 's' {
-            let bytes = self
-                .tl
-                .read_memory(addr, 256)
-                .map_err(|_| memory_error(addr))?;
+            // Page by page: the string may end just before unmapped memory.
+            let mut bytes = Vec::new();
+            while bytes.len() < 4096 && !bytes.contains(&0) {
+                let at = addr + bytes.len() as u64;
+                let n = (4096 - at % 4096).min(256) as usize;
+                match self.tl.read_memory(at, n) {
+                    Ok(b) => bytes.extend(b),
+                    Err(_) if bytes.is_empty() => return Err(memory_error(addr)),
+                    Err(_) => break,
+                }
+            }
             let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
             return Ok(format!(
                 "{addr:#x}:\t\"{}\"",

@@ -18,6 +18,8 @@ pub struct Module {
     data: HashMap<String, u64>,
     /// Executable ranges (file addresses).
     text: Vec<(u64, u64)>,
+    /// The code of the executable sections: (file address, bytes).
+    code: Vec<(u64, Vec<u8>)>,
     /// Source lines, read when first asked for.
     dwarf: Option<addr2line::Loader>,
     /// Call frame information, for unwinding.
@@ -58,6 +60,11 @@ impl Module {
             .map(|s| (s.address(), s.address() + s.size()))
             .collect();
         let in_text = |a: u64| text.iter().any(|&(lo, hi)| (lo..hi).contains(&a));
+        let code = file
+            .sections()
+            .filter(|s| s.kind() == SectionKind::Text)
+            .filter_map(|s| Some((s.address(), s.data().ok()?.to_vec())))
+            .collect();
         // Code labels of assembly (`_start`) have no type: code is what lies in code.
         let mut functions: Vec<(u64, u64, String)> = symbol_files
             .iter()
@@ -67,11 +74,12 @@ impl Module {
                 object::SymbolKind::Unknown => in_text(s.address()),
                 _ => false,
             })
-            .filter_map(|s| Some((s.address(), s.size(), s.name().ok()?.to_string())))
+            .filter_map(|s| Some((s.address(), s.size(), demangle(s.name().ok()?))))
             .filter(|(_, _, n)| !n.is_empty())
             .collect();
+        // Every alias stays findable by name; an address shows the last of its names.
         functions.sort();
-        functions.dedup_by_key(|f| f.0);
+        functions.dedup();
         let data = symbol_files
             .iter()
             .flat_map(|f| f.symbols())
@@ -87,6 +95,7 @@ impl Module {
             functions,
             data,
             text,
+            code,
             dwarf: addr2line::Loader::new(path)
                 .ok()
                 .filter(|_| file.section_by_name(".debug_info").is_some())
@@ -110,6 +119,17 @@ impl Module {
             .iter()
             .find(|(_, &v)| v == a)
             .map(|(n, _)| n.clone())
+    }
+
+    /// Up to `n` bytes of code at file address `a`.
+    fn code_at(&self, a: u64, n: usize) -> &[u8] {
+        for (start, bytes) in &self.code {
+            if a >= *start && a < start + bytes.len() as u64 {
+                let off = (a - start) as usize;
+                return &bytes[off..(off + n).min(bytes.len())];
+            }
+        }
+        &[]
     }
 
     /// The run-time range of its code.
@@ -287,6 +307,15 @@ impl Symbols {
         };
         let bias = m.bias;
         let (lo, hi) = (fstart - bias, fstart - bias + size.max(1));
+        // Only code that sets up a frame pointer has a prologue to skip (gcc -O0); in
+        // optimized code the first line starts at the function's first instruction.
+        let head = m.code_at(lo, 5);
+        let head = head
+            .strip_prefix(&[0xf3, 0x0f, 0x1e, 0xfa][..])
+            .unwrap_or(head);
+        if head.first() != Some(&0x55) {
+            return start;
+        }
         let mut rows: Vec<(u64, u32)> = m
             .line_table()
             .iter()
@@ -363,6 +392,17 @@ impl Symbols {
     }
 }
 
+/// A symbol's name as the user writes it: demangled (Rust, C++), without Rust's hash.
+fn demangle(name: &str) -> String {
+    let d = addr2line::demangle_auto(std::borrow::Cow::Borrowed(name), None).into_owned();
+    match d.rsplit_once("::h") {
+        Some((head, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            head.to_string()
+        }
+        _ => d,
+    }
+}
+
 /// `/usr/lib/debug/.build-id/xx/yyyy.debug` for a file with a build id, if present.
 fn separate_debug_file(file: &object::File) -> Option<std::path::PathBuf> {
     let id = file.build_id().ok()??;
@@ -386,6 +426,15 @@ fn path_matches(full: &str, given: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::path_matches;
+
+    #[test]
+    fn names_are_demangled() {
+        assert_eq!(
+            super::demangle("_ZN11rust_locals10checkpoint17h0123456789abcdefE"),
+            "rust_locals::checkpoint"
+        );
+        assert_eq!(super::demangle("main"), "main");
+    }
 
     #[test]
     fn files_match_by_path_suffix() {

@@ -165,6 +165,50 @@ impl Session {
         Ok(format!("${} = {shown}", self.history))
     }
 
+    /// The address an expression gives `x` and `break *`: a pointer's or an integer's
+    /// value, or where an array or structure is.
+    pub(super) fn expression_address(&mut self, text: &str) -> Result<u64, String> {
+        let mut cx = self.scope();
+        let v = expr::evaluate(text, &mut cx)?;
+        match v.ty {
+            dwarf::Type::Array(..) | dwarf::Type::Struct { .. } => {
+                v.addr.ok_or_else(|| format!("`{text}' is not in memory"))
+            }
+            _ => Ok(expr::int(&v) as u64),
+        }
+    }
+
+    /// The return type of the selected frame's function (None: void or unknown).
+    pub(super) fn return_type(&mut self) -> Option<dwarf::Type> {
+        let mut cx = self.scope();
+        let (pc, _, _) = cx.frame()?;
+        let (d, bias) = cx.s.syms.debug_at(pc)?;
+        d.return_type(pc - bias)
+    }
+
+    /// gdb's `Value returned is $N = V` for a function that just returned a value of
+    /// type `ty` (integers, pointers and enums come back in rax).
+    pub(super) fn returned(&mut self, ty: dwarf::Type) -> Option<String> {
+        let scalar = matches!(
+            ty,
+            dwarf::Type::Base { encoding, .. } if encoding != gimli::DW_ATE_float
+        ) || matches!(ty, dwarf::Type::Pointer(_) | dwarf::Type::Enum { .. });
+        if !scalar {
+            return None;
+        }
+        let rax = self.tl.regs().ok()?.rax();
+        let size = ty.size().clamp(1, 8) as usize;
+        let v = Value {
+            ty,
+            bytes: rax.to_le_bytes()[..size].to_vec(),
+            addr: None,
+        };
+        let mut cx = self.scope();
+        let shown = expr::show(&v, &mut cx);
+        self.history += 1;
+        Some(format!("Value returned is ${} = {shown}", self.history))
+    }
+
     /// `info locals` / `info args` of the selected frame.
     pub(super) fn variables(&mut self, params: bool) -> Result<String, String> {
         let mut cx = self.scope();
