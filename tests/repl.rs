@@ -146,6 +146,11 @@ fn breakpoints_lines_stepping_listing_memory() {
 }
 
 #[test]
+fn conditional_breakpoints_both_ways() {
+    golden("conditions");
+}
+
+#[test]
 fn bad_input_leaves_the_repl_usable() {
     golden("errors");
 }

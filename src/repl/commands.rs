@@ -138,8 +138,8 @@ pub const COMMANDS: &[Spec] = &[
     Spec {
         name: "break",
         aliases: &["b"],
-        args: "FUNCTION | [FILE:]LINE | *ADDRESS",
-        help: "stop when execution reaches that place",
+        args: "FUNCTION | [FILE:]LINE | *ADDRESS [if COND]",
+        help: "stop when execution reaches that place (and COND is true)",
     },
     Spec {
         name: "tbreak",
@@ -277,6 +277,7 @@ pub enum Command {
     Break {
         at: Location,
         temporary: bool,
+        condition: Option<String>,
     },
     Delete(Vec<u32>),
     Enable(Vec<u32>, bool),
@@ -448,10 +449,17 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         "nexti" => Command::Nexti(count(rest)?),
         "reverse-continue" => Command::ReverseContinue,
         "reverse-stepi" => Command::ReverseStepi(count(rest)?),
-        "break" | "tbreak" => Command::Break {
-            at: location(rest)?,
-            temporary: spec.name == "tbreak",
-        },
+        "break" | "tbreak" => {
+            let (at, condition) = match rest.split_once(" if ") {
+                Some((l, c)) => (l, Some(c.trim().to_string())),
+                None => (rest, None),
+            };
+            Command::Break {
+                at: location(at)?,
+                temporary: spec.name == "tbreak",
+                condition,
+            }
+        }
         "delete" => Command::Delete(numbers(rest)?),
         "disable" => Command::Enable(numbers(rest)?, false),
         "enable" => Command::Enable(numbers(rest)?, true),
@@ -548,6 +556,18 @@ mod tests {
         assert_eq!(parse("rf").unwrap(), Some(Command::ReverseFinish));
         assert_eq!(parse("s").unwrap(), Some(Command::Step(1)));
         assert!(parse("si x").is_err());
+    }
+
+    #[test]
+    fn conditions() {
+        assert_eq!(
+            parse("b square if x == 3").unwrap(),
+            Some(Command::Break {
+                at: Location::Function("square".into()),
+                temporary: false,
+                condition: Some("x == 3".into()),
+            })
+        );
     }
 
     #[test]

@@ -69,7 +69,7 @@ pub fn evaluate(text: &str, cx: &mut dyn Context) -> Result<Value, String> {
         i: 0,
         cx,
     };
-    let v = p.unary()?;
+    let v = p.binary(0)?;
     p.ws();
     if p.i < p.s.len() {
         return Err(format!(
@@ -117,6 +117,74 @@ impl Parser<'_, '_> {
                 self.i = start;
                 None
             })
+    }
+
+    /// Binary operators on integers, by precedence climbing.
+    fn binary(&mut self, min: u8) -> Result<Value, String> {
+        const OPS: [(&str, u8); 15] = [
+            ("||", 1),
+            ("&&", 2),
+            ("==", 3),
+            ("!=", 3),
+            ("<=", 4),
+            (">=", 4),
+            ("<<", 5),
+            (">>", 5),
+            ("<", 4),
+            (">", 4),
+            ("+", 6),
+            ("-", 6),
+            ("*", 7),
+            ("/", 7),
+            ("%", 7),
+        ];
+        let mut left = self.unary()?;
+        loop {
+            self.ws();
+            let rest = &self.s[self.i..];
+            let Some(&(op, prec)) = OPS.iter().find(|(o, _)| rest.starts_with(o.as_bytes())) else {
+                return Ok(left);
+            };
+            if prec < min || rest.starts_with(b"->") {
+                return Ok(left);
+            }
+            self.i += op.len();
+            let right = self.binary(prec + 1)?;
+            let (a, b) = (int(&left), int(&right));
+            let n = match op {
+                "||" => i64::from(a != 0 || b != 0),
+                "&&" => i64::from(a != 0 && b != 0),
+                "==" => i64::from(a == b),
+                "!=" => i64::from(a != b),
+                "<=" => i64::from(a <= b),
+                ">=" => i64::from(a >= b),
+                "<" => i64::from(a < b),
+                ">" => i64::from(a > b),
+                "<<" => a.wrapping_shl(b as u32),
+                ">>" => a.wrapping_shr(b as u32),
+                "+" => a.wrapping_add(b),
+                "-" => a.wrapping_sub(b),
+                "*" => a.wrapping_mul(b),
+                "/" | "%" if b == 0 => return Err("Division by zero".into()),
+                "/" => a.wrapping_div(b),
+                _ => a.wrapping_rem(b),
+            };
+            let ty = if matches!(op, "||" | "&&" | "==" | "!=" | "<=" | ">=" | "<" | ">") {
+                Type::Base {
+                    name: "int".into(),
+                    size: 4,
+                    encoding: gimli::DW_ATE_signed,
+                }
+            } else {
+                long()
+            };
+            let size = ty.size() as usize;
+            left = Value {
+                ty,
+                bytes: n.to_le_bytes()[..size].to_vec(),
+                addr: None,
+            };
+        }
     }
 
     fn load(&mut self, ty: Type, addr: u64) -> Result<Value, String> {
@@ -528,6 +596,10 @@ mod tests {
         assert_eq!(p("(unsigned char)n"), "251 '\\u{fb}'");
         assert_eq!(p("$rax"), "7");
         assert_eq!(p("0x10"), "16");
+        assert_eq!(p("n == -5"), "1");
+        assert_eq!(p("pt.x + pt.y * 3"), "7");
+        assert_eq!(p("arr[1] > 3 && n < 0"), "1");
+        assert_eq!(p("pp->y - 1"), "1");
     }
 
     #[test]
@@ -535,6 +607,7 @@ mod tests {
         assert!(p("nope").contains("No symbol \"nope\""));
         assert!(p("pt.z").contains("no member named z"));
         assert!(p("n +").contains("syntax error"));
+        assert!(p("n / 0").contains("Division by zero"));
         assert!(p("*n").contains("non-pointer"));
         assert_eq!(
             collapse(&vec!["0".to_string(); 12]),

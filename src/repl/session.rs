@@ -21,6 +21,8 @@ struct Breakpoint {
     enabled: bool,
     temporary: bool,
     hits: u64,
+    /// Stop only where this expression is true.
+    condition: Option<String>,
 }
 
 /// What a command produced.
@@ -139,17 +141,21 @@ impl Session {
         );
         match cmd {
             Command::Continue => {
-                let r = self.tl.cont().map_err(engine)?;
+                let r = self.run_checking(|s| s.tl.cont())?;
                 Ok(self.stopped(r))
             }
             Command::Stepi(n) => self.repeat(n, |s| s.tl.stepi()),
             Command::Nexti(n) => self.repeat(n, Session::nexti),
             Command::ReverseContinue => {
-                let r = self.tl.reverse_cont().map_err(engine)?;
+                let r = self.run_checking(|s| s.tl.reverse_cont())?;
                 Ok(self.stopped(r))
             }
             Command::ReverseStepi(n) => self.repeat(n, |s| s.tl.reverse_stepi()),
-            Command::Break { at, temporary } => self.add_breakpoint(at, temporary),
+            Command::Break {
+                at,
+                temporary,
+                condition,
+            } => self.add_breakpoint(at, temporary, condition),
             Command::Delete(nums) => {
                 let (watches, rest): (Vec<u32>, Vec<u32>) = nums
                     .iter()
@@ -248,6 +254,30 @@ impl Session {
         }
     }
 
+    /// Runs `op` again while it stops at breakpoints whose conditions are false.
+    fn run_checking(
+        &mut self,
+        mut op: impl FnMut(&mut Session) -> rtt_replay::Result<StopReason>,
+    ) -> Result<StopReason, String> {
+        loop {
+            let r = op(self).map_err(engine)?;
+            let StopReason::Breakpoint { addr } = r else {
+                return Ok(r);
+            };
+            let conds: Vec<String> = self
+                .bps
+                .iter()
+                .filter(|b| b.enabled && b.addrs.contains(&addr))
+                .map(|b| b.condition.clone())
+                .collect::<Option<Vec<String>>>()
+                .unwrap_or_default();
+            // Stops when a breakpoint there has no condition or a true one.
+            if conds.is_empty() || conds.iter().any(|c| self.condition_holds(c)) {
+                return Ok(r);
+            }
+        }
+    }
+
     /// Runs an execution command `n` times, stopping early at anything but a step.
     fn repeat(
         &mut self,
@@ -320,7 +350,12 @@ impl Session {
         Ok(String::new())
     }
 
-    fn add_breakpoint(&mut self, at: Location, temporary: bool) -> CmdResult {
+    fn add_breakpoint(
+        &mut self,
+        at: Location,
+        temporary: bool,
+        condition: Option<String>,
+    ) -> CmdResult {
         let (addrs, what) = match &at {
             Location::Function(name) => {
                 let a = self
@@ -367,6 +402,7 @@ impl Session {
             enabled: true,
             temporary,
             hits: 0,
+            condition,
         });
         self.sync_breakpoints(&before);
         Ok(text)
@@ -584,6 +620,9 @@ impl Session {
                         "\n{:<7} breakpoint     {disp} {enb}   {:#018x} {}",
                         b.num, b.addrs[0], b.what
                     );
+                    if let Some(c) = &b.condition {
+                        let _ = write!(t, "\n\tstop only if {c}");
+                    }
                     if b.hits > 0 {
                         let s = if b.hits == 1 { "" } else { "s" };
                         let _ = write!(t, "\n\tbreakpoint already hit {} time{s}", b.hits);

@@ -209,6 +209,16 @@ impl Session {
         Some(format!("Value returned is ${} = {shown}", self.history))
     }
 
+    /// Whether a breakpoint condition holds here (an error counts as true, so that the
+    /// user sees the stop).
+    pub(super) fn condition_holds(&mut self, cond: &str) -> bool {
+        let frame = std::mem::replace(&mut self.selected, 0);
+        let mut cx = self.scope();
+        let r = expr::evaluate(cond, &mut cx).map(|v| expr::int(&v) != 0);
+        self.selected = frame;
+        r.unwrap_or(true)
+    }
+
     /// `info locals` / `info args` of the selected frame.
     pub(super) fn variables(&mut self, params: bool) -> Result<String, String> {
         let mut cx = self.scope();
