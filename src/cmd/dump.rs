@@ -105,6 +105,13 @@ pub fn describe(ev: &Event) -> String {
             syscalls::name(*nr)
         ),
         Event::End { status } => format!("end: first process {status}"),
+        Event::Pause { tid, regs } => format!("{tid} paused by the debugger at {:#x}", regs.rip()),
+        Event::SetRegs { tid, regs } => {
+            format!(
+                "{tid} registers set by the debugger (rip {:#x})",
+                regs.rip()
+            )
+        }
     }
 }
 

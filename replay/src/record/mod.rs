@@ -8,10 +8,12 @@
 
 mod coherence;
 mod fastpath;
+mod live;
 mod process;
 mod signal;
 mod syscall;
 
+pub use live::{LiveRecorder, LiveStop};
 pub(crate) use signal::apply_tsc;
 
 use crate::error::{Error, Result};
@@ -113,68 +115,11 @@ fn cstring(s: &[u8]) -> Result<CString> {
 
 /// Records `opts` into a new trace directory.
 pub fn record(opts: &RecordOptions) -> Result<RecordOutcome> {
-    crate::cpu::pin(opts.cpu)?;
-    let header = Header {
-        format: FORMAT_NAME.into(),
-        version: FORMAT_VERSION,
-        rtt_version: env!("CARGO_PKG_VERSION").into(),
-        exe: Bytes::new(opts.exe.as_os_str().as_bytes().to_vec()),
-        argv: opts
-            .argv
-            .iter()
-            .map(|a| Bytes::new(a.clone().into_vec()))
-            .collect(),
-        env: opts
-            .env
-            .iter()
-            .map(|a| Bytes::new(a.clone().into_vec()))
-            .collect(),
-        cwd: Bytes::new(opts.cwd.as_os_str().as_bytes().to_vec()),
-        cpu_flags: crate::cpu::features(),
-        kernel: crate::cpu::kernel_release(),
-        started: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
-    };
-    let spec = SpawnSpec {
-        exe: cstring(opts.exe.as_os_str().as_bytes())?,
-        argv: opts
-            .argv
-            .iter()
-            .map(|a| cstring(a.as_bytes()))
-            .collect::<Result<_>>()?,
-        envp: opts
-            .env
-            .iter()
-            .map(|a| cstring(a.as_bytes()))
-            .collect::<Result<_>>()?,
-        cwd: None,
-        null_stdio: false,
-        no_core: false,
-    };
-    let w = TraceWriter::create(&opts.trace_dir, &header)?;
-    let pid = sys::spawn_traced(&spec)?;
-    // After the trace writer's thread exists: that thread keeps using vDSO clocks.
-    sys::trap_tsc_in_this_thread();
+    let mut rec = Recorder::spawn(opts)?;
     // Ctrl-C belongs to the program while recording; SIGTERM/SIGHUP end the recording.
     sys::ignore_terminal_signals();
     sys::catch_interrupts_except_int();
-    let mut rec = Recorder {
-        w,
-        tasks: HashMap::new(),
-        ready: VecDeque::new(),
-        running: None,
-        first: pid,
-        first_status: None,
-        early: HashSet::new(),
-        file_cache: HashMap::new(),
-        my_pid: std::process::id() as i32,
-        fast: fastpath::FastPath::default(),
-        maps: coherence::Mappings::default(),
-        exec_seen: false,
-        first_exec_error: None,
-    };
+    let pid = rec.first;
     let result = rec.run(pid);
     if result.is_err() {
         rec.kill_all();
@@ -197,7 +142,86 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome> {
 }
 
 impl Recorder {
+    /// Creates the trace and starts the program under ptrace, stopped before its first
+    /// instruction. The calling thread becomes the tracer and traps `rdtsc`.
+    fn spawn(opts: &RecordOptions) -> Result<Recorder> {
+        crate::cpu::pin(opts.cpu)?;
+        let header = Header {
+            format: FORMAT_NAME.into(),
+            version: FORMAT_VERSION,
+            rtt_version: env!("CARGO_PKG_VERSION").into(),
+            exe: Bytes::new(opts.exe.as_os_str().as_bytes().to_vec()),
+            argv: opts
+                .argv
+                .iter()
+                .map(|a| Bytes::new(a.clone().into_vec()))
+                .collect(),
+            env: opts
+                .env
+                .iter()
+                .map(|a| Bytes::new(a.clone().into_vec()))
+                .collect(),
+            cwd: Bytes::new(opts.cwd.as_os_str().as_bytes().to_vec()),
+            cpu_flags: crate::cpu::features(),
+            kernel: crate::cpu::kernel_release(),
+            started: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+        };
+        let spec = SpawnSpec {
+            exe: cstring(opts.exe.as_os_str().as_bytes())?,
+            argv: opts
+                .argv
+                .iter()
+                .map(|a| cstring(a.as_bytes()))
+                .collect::<Result<_>>()?,
+            envp: opts
+                .env
+                .iter()
+                .map(|a| cstring(a.as_bytes()))
+                .collect::<Result<_>>()?,
+            cwd: None,
+            null_stdio: false,
+            no_core: false,
+        };
+        let w = TraceWriter::create(&opts.trace_dir, &header)?;
+        let pid = sys::spawn_traced(&spec)?;
+        // After the trace writer's thread exists: that thread keeps using vDSO clocks.
+        sys::trap_tsc_in_this_thread();
+        Ok(Recorder {
+            w,
+            tasks: HashMap::new(),
+            ready: VecDeque::new(),
+            running: None,
+            first: pid,
+            first_status: None,
+            early: HashSet::new(),
+            file_cache: HashMap::new(),
+            my_pid: std::process::id() as i32,
+            fast: fastpath::FastPath::default(),
+            maps: coherence::Mappings::default(),
+            exec_seen: false,
+            first_exec_error: None,
+        })
+    }
+}
+
+impl Recorder {
     fn run(&mut self, pid: i32) -> Result<ExitStatus> {
+        self.adopt_first(pid)?;
+        while !self.tasks.is_empty() {
+            self.schedule()?;
+            let Some((tid, status)) = sys::waitpid(-1, false)? else {
+                continue;
+            };
+            self.handle(tid, status)?;
+        }
+        self.outcome()
+    }
+
+    /// Takes the spawned program as the first task.
+    fn adopt_first(&mut self, pid: i32) -> Result<()> {
         sys::setoptions(pid, crate::tracee::PTRACE_OPTIONS)?;
         let task = Task {
             mem: Memory::open(pid)?,
@@ -207,13 +231,11 @@ impl Recorder {
         };
         self.tasks.insert(pid, task);
         self.ready.push_back(pid);
-        while !self.tasks.is_empty() {
-            self.schedule()?;
-            let Some((tid, status)) = sys::waitpid(-1, false)? else {
-                continue;
-            };
-            self.handle(tid, status)?;
-        }
+        Ok(())
+    }
+
+    /// How the recording ended, once every task has.
+    fn outcome(&self) -> Result<ExitStatus> {
         if let Some(err) = self.first_exec_error.filter(|_| !self.exec_seen) {
             let e = nix::errno::Errno::from_raw(-err as i32);
             return Err(Error::Spawn(format!(

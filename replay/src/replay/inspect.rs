@@ -13,6 +13,11 @@ impl Replayer {
         self.events.find_ahead(1, |_| true)
     }
 
+    /// Reads on past the end of the event stream (it has grown).
+    pub(crate) fn resume_events(&mut self) -> Result<()> {
+        self.events.resume()
+    }
+
     /// Number of the next event to replay.
     pub(crate) fn next_index(&self) -> u64 {
         self.events.next_index()
@@ -82,5 +87,6 @@ pub(crate) fn runs_user_code(ev: &Event) -> bool {
             | Event::Signal { .. }
             | Event::Rdtsc { .. }
             | Event::GroupStop { .. }
+            | Event::Pause { .. }
     )
 }

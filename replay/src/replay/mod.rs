@@ -208,6 +208,8 @@ pub(crate) enum EventKind {
     Exec { tid: i32, exe: String },
     /// A task ended.
     Exit { tid: i32, status: ExitStatus },
+    /// A debugger paused the thread here while recording.
+    Pause { tid: i32 },
     /// Anything else (group-stop, memory written by another process).
     Other,
 }
@@ -221,7 +223,8 @@ impl EventKind {
             | EventKind::Signal { tid, .. }
             | EventKind::Rdtsc { tid }
             | EventKind::Exec { tid, .. }
-            | EventKind::Exit { tid, .. } => Some(*tid),
+            | EventKind::Exit { tid, .. }
+            | EventKind::Pause { tid } => Some(*tid),
             EventKind::NewTask { parent, .. } => Some(*parent),
             EventKind::Other => None,
         }
@@ -254,6 +257,7 @@ impl EventKind {
                 tid: *tid,
                 status: *status,
             },
+            Event::Pause { tid, .. } => EventKind::Pause { tid: *tid },
             _ => EventKind::Other,
         }
     }
@@ -430,6 +434,11 @@ impl Replayer {
                 } => self.signal(tid, signo, &siginfo, &regs, sync)?,
                 Event::Rdtsc { tid, value, aux } => self.rdtsc(tid, value, aux)?,
                 Event::GroupStop { tid, signo } => self.group_stop(tid, signo)?,
+                Event::Pause { tid, regs } => self.pause_point(tid, &regs)?,
+                Event::SetRegs { tid, regs } => {
+                    let pid = self.task(tid)?.pid;
+                    sys::setregs(pid, &regs)?;
+                }
                 Event::MemoryChanged { tid, writes } => {
                     let t = self.task(tid)?;
                     for w in &writes {

@@ -65,6 +65,16 @@ impl Replayer {
         Ok(())
     }
 
+    /// Brings `tid` to where a debugger paused it while recording: the point with
+    /// registers `target` (where it is already, after a stop of its own there).
+    pub(super) fn pause_point(&mut self, tid: i32, target: &Regs) -> Result<()> {
+        let pid = self.task(tid)?.pid;
+        if sys::getregs(pid)?.same_state(target) {
+            return Ok(());
+        }
+        self.run_to_state(tid, target)
+    }
+
     /// Brings `tid` to a signal-delivery stop whose registers are `target`, from which
     /// resuming with `signo` delivers it as at record.
     fn reach_delivery_point(&mut self, tid: i32, signo: i32, target: &Regs) -> Result<()> {

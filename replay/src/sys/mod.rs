@@ -102,10 +102,20 @@ pub fn setoptions(pid: i32, options: libc::c_int) -> Result<()> {
     check("ptrace SETOPTIONS", rc).map(drop)
 }
 
+/// Waits for a state change of any tracee of the calling thread (not those of rtt's other
+/// threads: a live recording and its replays trace from different threads).
+pub fn waitpid_own(nohang: bool) -> Result<Option<(i32, i32)>> {
+    wait_with(-1, nohang, libc::__WALL | libc::__WNOTHREAD)
+}
+
 /// Waits for a state change of `pid` (-1: any tracee). Returns the pid and raw status, or
 /// None when `nohang` and nothing is ready. Retries on EINTR unless rtt was interrupted.
 pub fn waitpid(pid: i32, nohang: bool) -> Result<Option<(i32, i32)>> {
-    let mut flags = libc::__WALL;
+    wait_with(pid, nohang, libc::__WALL)
+}
+
+fn wait_with(pid: i32, nohang: bool, base: i32) -> Result<Option<(i32, i32)>> {
+    let mut flags = base;
     if nohang {
         flags |= libc::WNOHANG;
     }
@@ -165,6 +175,15 @@ pub fn trap_tsc_in_this_thread() {
     // SAFETY: prctl with integer arguments only.
     unsafe {
         libc::prctl(libc::PR_SET_TSC, libc::PR_TSC_SIGSEGV, 0, 0, 0);
+    }
+}
+
+/// Undoes [`trap_tsc_in_this_thread`] (when this thread traces nothing any more and is to
+/// start programs that read clocks).
+pub fn untrap_tsc_in_this_thread() {
+    // SAFETY: prctl with integer arguments only.
+    unsafe {
+        libc::prctl(libc::PR_SET_TSC, libc::PR_TSC_ENABLE, 0, 0, 0);
     }
 }
 

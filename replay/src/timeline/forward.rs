@@ -505,7 +505,15 @@ impl Timeline {
                 self.last_periodic_ms = now;
                 self.take_checkpoint(CheckpointKind::Periodic)?;
             }
-            if hit.is_none() && report.reports() && *goal == Goal::Continue && next.is_some() {
+            // A debugger's pause while recording (and what it wrote there) took no
+            // instruction: a breakpoint there was reported before it already.
+            let paused_here = self.index_is_pause_instant(index);
+            if hit.is_none()
+                && report.reports()
+                && *goal == Goal::Continue
+                && next.is_some()
+                && !paused_here
+            {
                 let pc = self.regs()?.rip();
                 if self.bps.contains(&pc) {
                     hit = Some(StopReason::Breakpoint { addr: pc });
@@ -513,9 +521,11 @@ impl Timeline {
             }
         }
         let async_signal = matches!(what, EventKind::Signal { sync: false, .. });
+        // A debugger's pause while recording takes no instruction: a step goes on.
+        let pause = matches!(what, EventKind::Pause { .. });
         let done = match goal {
             Goal::Event => true,
-            Goal::Step => user_next && !async_signal,
+            Goal::Step => user_next && !async_signal && !pause,
             _ => false,
         };
         Ok((hit, done))
@@ -529,6 +539,19 @@ impl Timeline {
         self.counts.clear();
         self.fresh = true;
         self.mark = None;
+    }
+
+    /// Whether event `index` is a debugger's pause while recording, or an event right
+    /// after one that takes no instruction either (what the debugger wrote there).
+    fn index_is_pause_instant(&self, index: u64) -> bool {
+        let mut i = index as usize;
+        loop {
+            match self.kinds.get(i).cloned().flatten() {
+                Some(EventKind::Pause { .. }) => return true,
+                Some(EventKind::Other) if i > 0 => i -= 1,
+                _ => return false,
+            }
+        }
     }
 
     pub(super) fn record_kind(&mut self, index: u64, what: EventKind) {

@@ -8,6 +8,7 @@ mod checkpoints;
 mod control;
 mod decode;
 mod forward;
+mod live;
 mod order;
 mod position;
 mod predecessor;
@@ -15,9 +16,12 @@ mod reverse;
 mod search;
 mod state;
 mod traps;
+mod travel;
 
 pub use checkpoints::{CheckpointInfo, CheckpointKind};
+pub use live::LiveTimeline;
 pub use position::{Anchor, Position, WatchKey};
+pub use travel::Travel;
 
 use crate::error::{Error, Result};
 use crate::replay::{ReplayEnd, ReplayOptions, Replayer};

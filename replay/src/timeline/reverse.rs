@@ -286,7 +286,9 @@ impl Timeline {
                             let (s, m) = self.search(k, None)?;
                             return Ok(Some(s.plus(m - 1)));
                         }
-                        Some(EventKind::Signal { tid: t, .. }) if t == tid => {
+                        Some(EventKind::Signal { tid: t, .. } | EventKind::Pause { tid: t })
+                            if t == tid =>
+                        {
                             return self.before_event(k);
                         }
                         _ => {}

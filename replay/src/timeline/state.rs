@@ -70,6 +70,17 @@ impl Timeline {
         (pos.event >= self.start.event).then_some(pos)
     }
 
+    /// Reads on in a trace that has grown since its end was reached (a recording in
+    /// progress): its end of history moves with it.
+    pub fn extend(&mut self) -> Result<()> {
+        self.recover()?;
+        self.r.resume_events()?;
+        if matches!(self.end, Some((crate::replay::ReplayEnd::Truncated, _))) {
+            self.end = None;
+        }
+        Ok(())
+    }
+
     /// The real process id that replays recorded thread `tid` now (it changes when a
     /// checkpoint is restored).
     pub fn pid_of(&mut self, tid: i32) -> Result<i32> {

@@ -226,6 +226,21 @@ pub enum Event {
         /// The status of the first process.
         status: ExitStatus,
     },
+    /// A debugger paused `tid` here while recording (`rtt run`): replay reaches the same
+    /// point, found by these registers, so that the live stop has an exact position.
+    Pause {
+        /// Recorded thread id.
+        tid: i32,
+        /// Its registers there.
+        regs: Regs,
+    },
+    /// A debugger set `tid`'s registers while recording (at the live end of history).
+    SetRegs {
+        /// Recorded thread id.
+        tid: i32,
+        /// The new registers.
+        regs: Regs,
+    },
 }
 
 impl Event {
@@ -240,7 +255,9 @@ impl Event {
             | Event::MemoryChanged { tid, .. }
             | Event::Exec { tid, .. }
             | Event::Exit { tid, .. }
-            | Event::Unsupported { tid, .. } => Some(*tid),
+            | Event::Unsupported { tid, .. }
+            | Event::Pause { tid, .. }
+            | Event::SetRegs { tid, .. } => Some(*tid),
             Event::NewTask { parent, .. } => Some(*parent),
             Event::End { .. } => None,
         }

@@ -127,6 +127,20 @@ impl EventStream {
         self.truncated
     }
 
+    /// Reads on past where the stream ended before: a recording in progress has
+    /// appended to it since.
+    pub fn resume(&mut self) -> Result<()> {
+        if !self.eof {
+            return Ok(());
+        }
+        self.file
+            .seek(SeekFrom::Start(self.offset))
+            .map_err(|e| Error::Trace(format!("seeking in the event stream: {e}")))?;
+        self.eof = false;
+        self.truncated = false;
+        Ok(())
+    }
+
     /// The next event, or None at the end of the stream.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Event>> {

@@ -161,6 +161,16 @@ impl TraceWriter {
         Ok((hash, data.len() as u64))
     }
 
+    /// Writes the events appended so far (as complete frames), so that a reader sees them.
+    pub fn flush(&mut self) -> Result<()> {
+        let mut s = lock(&self.stream.0);
+        s.flush();
+        match &s.error {
+            Some(e) => Err(Error::Trace(e.clone())),
+            None => Ok(()),
+        }
+    }
+
     /// Flushes everything and closes the stream.
     pub fn finish(mut self) -> Result<()> {
         self.close()
