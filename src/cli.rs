@@ -33,6 +33,27 @@ pub enum Command {
         )]
         command: Vec<OsString>,
     },
+    /// Run PROG under recording in the REPL, stopped at its first instruction: debug it
+    /// while it runs, and go back at any time.
+    Run {
+        /// Keep the trace when the session ends (its directory is printed).
+        #[arg(long)]
+        keep: bool,
+        /// Run the REPL commands in FILE first.
+        #[arg(short = 'x', value_name = "FILE")]
+        script: Option<PathBuf>,
+        /// Run rtt and the program on this CPU (default: one chosen by rtt).
+        #[arg(long, value_name = "N")]
+        cpu: Option<usize>,
+        /// The program and its arguments.
+        #[arg(
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "PROG [ARGS]..."
+        )]
+        command: Vec<OsString>,
+    },
     /// Replay a trace: in the REPL (the default), in gdb, or to the end (--autopilot).
     Replay {
         /// Replay to the end without a debugger, writing the program's output again.

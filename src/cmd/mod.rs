@@ -38,9 +38,35 @@ pub fn run(cli: Cli) -> Result<i32> {
                 crate::repl::run(crate::tracedir::resolve(dir)?, cpu, script)
             }
         }
+        Command::Run {
+            keep,
+            script,
+            cpu,
+            command,
+        } => run_live(keep, script, cpu, command),
         Command::Dump { dir } => dump::run(dir),
         Command::Ps { dir } => ps::run(dir),
     }
+}
+
+/// `rtt run`: records into a new default trace directory while the REPL debugs; the
+/// trace is deleted at the end unless `keep`.
+fn run_live(
+    keep: bool,
+    script: Option<std::path::PathBuf>,
+    cpu: Option<usize>,
+    command: Vec<std::ffi::OsString>,
+) -> Result<i32> {
+    let (opts, _) = record::options(None, cpu, command)?;
+    let dir = opts.trace_dir.clone();
+    let r = crate::repl::run_live(opts, cpu, script);
+    if keep && dir.exists() {
+        crate::tracedir::set_latest(&dir)?;
+        eprintln!("rtt: trace kept in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    r
 }
 
 /// The exit code for an error that ended rtt.

@@ -53,7 +53,13 @@ fn find_program(prog: &Path) -> Result<PathBuf, ProgramError> {
     })
 }
 
-pub fn run(output: Option<PathBuf>, cpu: Option<usize>, command: Vec<OsString>) -> Result<i32> {
+/// What to record for `command` into `output` (or a new default directory): the
+/// options, and whether the directory is the default place.
+pub fn options(
+    output: Option<PathBuf>,
+    cpu: Option<usize>,
+    command: Vec<OsString>,
+) -> Result<(RecordOptions, bool)> {
     let prog = PathBuf::from(&command[0]);
     let exe = find_program(&prog)?;
     let default_place = output.is_none();
@@ -83,9 +89,15 @@ pub fn run(output: Option<PathBuf>, cpu: Option<usize>, command: Vec<OsString>) 
             })
             .collect(),
         cwd: std::env::current_dir().context("cannot read the current directory")?,
-        trace_dir: dir.clone(),
+        trace_dir: dir,
         cpu,
     };
+    Ok((opts, default_place))
+}
+
+pub fn run(output: Option<PathBuf>, cpu: Option<usize>, command: Vec<OsString>) -> Result<i32> {
+    let (opts, default_place) = options(output, cpu, command)?;
+    let dir = opts.trace_dir.clone();
     let result = record(&opts);
     if default_place && dir.exists() {
         tracedir::set_latest(&dir)?;

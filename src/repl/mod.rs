@@ -17,6 +17,7 @@ mod unwind;
 mod values;
 
 use anyhow::{anyhow, Context, Result};
+use rtt_replay::record::RecordOptions;
 use rtt_replay::timeline::TimelineOptions;
 use session::{Outcome, Session};
 use std::io::{BufRead, IsTerminal, Write};
@@ -30,20 +31,24 @@ const PROMPT: &str = "(rtt) ";
 struct Engine {
     lines: mpsc::Sender<String>,
     outcomes: mpsc::Receiver<Outcome>,
+    done: mpsc::Receiver<()>,
 }
 
 impl Engine {
     /// Opens the trace in a new thread; returns the first stop's text and the function
     /// names (for completion).
-    fn start(opts: TimelineOptions) -> Result<(Engine, String, Vec<String>)> {
+    fn start(
+        open: impl FnOnce() -> Result<Session> + Send + 'static,
+    ) -> Result<(Engine, String, Vec<String>)> {
         let (line_tx, line_rx) = mpsc::channel::<String>();
         let (out_tx, out_rx) = mpsc::channel::<Outcome>();
         let (ready_tx, ready_rx) = mpsc::channel::<Result<(String, Vec<String>), String>>();
+        let (done_tx, done_rx) = mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("rtt-engine".into())
             .spawn(move || {
                 rtt_replay::sys::catch_sigint();
-                let mut s = match Session::open(opts) {
+                let mut s = match open() {
                     Ok(s) => s,
                     Err(e) => {
                         let _ = ready_tx.send(Err(format!("{e:#}")));
@@ -55,10 +60,15 @@ impl Engine {
                     let out = s.run_line(&line);
                     rtt_replay::sys::clear_interrupted();
                     let quit = out.quit;
+                    if quit {
+                        let _ = s.close();
+                    }
                     if out_tx.send(out).is_err() || quit {
                         break;
                     }
                 }
+                let _ = s.close();
+                let _ = done_tx.send(());
             })
             .context("start the engine thread")?;
         rtt_replay::sys::block_sigint_in_this_thread();
@@ -70,10 +80,18 @@ impl Engine {
             Engine {
                 lines: line_tx,
                 outcomes: out_rx,
+                done: done_rx,
             },
             intro,
             names,
         ))
+    }
+
+    /// Ends the session and waits for the engine to finish (a live recording is
+    /// completed before this returns).
+    fn stop(self) {
+        drop(self.lines);
+        let _ = self.done.recv();
     }
 
     fn run(&self, line: &str) -> Result<Outcome> {
@@ -103,37 +121,66 @@ fn step(engine: &Engine, line: &str) -> Result<bool> {
 
 /// `rtt replay [-x FILE] [DIR]`: the REPL over a trace.
 pub fn run(trace_dir: PathBuf, cpu: Option<usize>, script: Option<PathBuf>) -> Result<i32> {
-    let script = match script {
-        Some(p) => Some(
-            std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?,
-        ),
-        None => None,
-    };
+    let script = read_script(script)?;
     let mut opts = TimelineOptions::new(&trace_dir);
     opts.cpu = cpu;
     opts.echo = true;
-    let (engine, intro, names) = Engine::start(opts)?;
+    let (engine, intro, names) = Engine::start(move || Session::open(opts))?;
+    session(engine, intro, names, script)
+}
+
+/// `rtt run [--keep] PROG [ARGS...]`: the REPL over the program, recorded as it runs.
+/// Returns the trace directory when it is to be kept.
+pub fn run_live(rec: RecordOptions, cpu: Option<usize>, script: Option<PathBuf>) -> Result<i32> {
+    let script = read_script(script)?;
+    let mut opts = TimelineOptions::new(&rec.trace_dir);
+    opts.cpu = cpu;
+    // The live program's output already reached the terminal: replays stay quiet.
+    opts.echo = false;
+    let (engine, intro, names) = Engine::start(move || Session::open_live(&rec, opts))?;
+    session(engine, intro, names, script)
+}
+
+fn read_script(script: Option<PathBuf>) -> Result<Option<String>> {
+    script
+        .map(|p| {
+            std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))
+        })
+        .transpose()
+}
+
+/// Runs a session: the script, then the terminal or stdin, until quit or EOF.
+fn session(
+    engine: Engine,
+    intro: String,
+    names: Vec<String>,
+    script: Option<String>,
+) -> Result<i32> {
     show(&intro);
-    if let Some(text) = script {
-        for line in text.lines() {
-            if step(&engine, line)? {
-                return Ok(0);
+    let r = (|| -> Result<()> {
+        if let Some(text) = script {
+            for line in text.lines() {
+                if step(&engine, line)? {
+                    return Ok(());
+                }
             }
         }
-    }
-    if std::io::stdin().is_terminal() {
-        interactive(&engine, names)
-    } else {
-        // Scripted: each command echoed before its output.
-        for line in std::io::stdin().lock().lines() {
-            let line = line.context("read stdin")?;
-            show(&format!("{PROMPT}{line}"));
-            if step(&engine, &line)? {
-                return Ok(0);
+        if std::io::stdin().is_terminal() {
+            interactive(&engine, names)
+        } else {
+            // Scripted: each command echoed before its output.
+            for line in std::io::stdin().lock().lines() {
+                let line = line.context("read stdin")?;
+                show(&format!("{PROMPT}{line}"));
+                if step(&engine, &line)? {
+                    return Ok(());
+                }
             }
+            Ok(())
         }
-        Ok(0)
-    }
+    })();
+    engine.stop();
+    r.map(|()| 0)
 }
 
 /// Completes command names, then function names.
@@ -181,7 +228,7 @@ fn history_file() -> Option<PathBuf> {
     Some(base.join("history"))
 }
 
-fn interactive(engine: &Engine, names: Vec<String>) -> Result<i32> {
+fn interactive(engine: &Engine, names: Vec<String>) -> Result<()> {
     let mut ed = rustyline::Editor::<Completer, rustyline::history::DefaultHistory>::new()
         .context("start the line editor")?;
     ed.set_helper(Some(Completer { names }));
@@ -215,5 +262,5 @@ fn interactive(engine: &Engine, names: Vec<String>) -> Result<i32> {
     if let Some(h) = &history {
         let _ = ed.save_history(h);
     }
-    Ok(0)
+    Ok(())
 }

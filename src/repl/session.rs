@@ -8,7 +8,8 @@ use rtt_replay::linkmap::{self, AT_ENTRY};
 
 /// The auxiliary vector's entry for the dynamic loader's base address.
 const AT_BASE: u64 = 7;
-use rtt_replay::timeline::{StopReason, Timeline, TimelineOptions};
+use rtt_replay::record::RecordOptions;
+use rtt_replay::timeline::{LiveTimeline, StopReason, Timeline, TimelineOptions, Travel};
 use rtt_replay::trace::TraceFiles;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -35,7 +36,7 @@ pub struct Outcome {
 
 /// A debugging session over one trace.
 pub struct Session {
-    pub(super) tl: Timeline,
+    pub(super) tl: Box<dyn Travel>,
     files: TraceFiles,
     pub(super) syms: Symbols,
     bps: Vec<Breakpoint>,
@@ -68,6 +69,19 @@ impl Session {
     pub fn open(opts: TimelineOptions) -> anyhow::Result<Session> {
         let files = TraceFiles::index(&opts.trace_dir)?;
         let tl = Timeline::open(opts)?;
+        Ok(Session::new(Box::new(tl), files))
+    }
+
+    /// Starts recording `rec` and stops at the program's first instruction: a live
+    /// session, the program running for real (`rtt run`).
+    pub fn open_live(rec: &RecordOptions, opts: TimelineOptions) -> anyhow::Result<Session> {
+        let tl = LiveTimeline::start(rec, opts)?;
+        // The live program's files are where it runs: no index of the trace's copies.
+        let files = TraceFiles::for_program(&rec.exe.to_string_lossy());
+        Ok(Session::new(Box::new(tl), files))
+    }
+
+    fn new(tl: Box<dyn Travel>, files: TraceFiles) -> Session {
         let mut s = Session {
             tl,
             files,
@@ -83,7 +97,12 @@ impl Session {
             going_back: false,
         };
         s.refresh_symbols();
-        Ok(s)
+        s
+    }
+
+    /// Ends the session (a live recording is completed, its program killed).
+    pub fn close(&mut self) -> anyhow::Result<()> {
+        Ok(self.tl.close()?)
     }
 
     /// Where the program is at the start.

@@ -53,6 +53,14 @@ impl TraceFiles {
         Ok(files)
     }
 
+    /// An index for a program being recorded now: its files are where they are.
+    pub fn for_program(exe: &str) -> TraceFiles {
+        TraceFiles {
+            first_exe: exe.to_string(),
+            ..TraceFiles::default()
+        }
+    }
+
     /// The program running before event `event` (the last exec before it).
     pub fn exe_at(&self, event: u64) -> &str {
         self.execs
