@@ -91,17 +91,62 @@ fn stack_addresses_hidden(text: &str) -> String {
     out
 }
 
+/// `rtt run ./NAME` (from its directory, with a fixed environment) with `input` on stdin.
+fn live(testprog: &str, input: &str) -> (String, String, i32) {
+    let bin = common::build_testprog(testprog);
+    let dir = common::work_dir().join("repl-live").join(testprog);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&bin, dir.join(testprog)).unwrap();
+    let traces = common::work_dir().join(format!("repl-live-traces-{}", std::process::id()));
+    let mut child = common::rtt()
+        .args(["run", &format!("./{testprog}")])
+        .current_dir(&dir)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("RTT_TRACE_DIR", &traces)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    // Without --keep, the trace is gone.
+    let left: Vec<_> = std::fs::read_dir(&traces)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.iter().all(|n| n.to_string_lossy() == "history"),
+        "trace left behind: {left:?}"
+    );
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        common::code(&out),
+    )
+}
+
 /// Runs `tests/repl/NAME.txt` and compares with `NAME.out` (rewritten with RTT_BLESS=1).
 fn golden(name: &str) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/repl");
     let script = std::fs::read_to_string(dir.join(format!("{name}.txt"))).unwrap();
-    let testprog = script
-        .lines()
-        .find_map(|l| l.strip_prefix("#! testprog "))
-        .expect("#! testprog NAME line")
-        .trim()
-        .to_string();
-    let (out, err, code) = repl(&trace_of(&testprog), &[], &script);
+    let (out, err, code) = match script.lines().find_map(|l| l.strip_prefix("#! run ")) {
+        Some(prog) => live(prog.trim(), &script),
+        None => {
+            let testprog = script
+                .lines()
+                .find_map(|l| l.strip_prefix("#! testprog "))
+                .expect("#! testprog NAME or #! run NAME line")
+                .trim()
+                .to_string();
+            repl(&trace_of(&testprog), &[], &script)
+        }
+    };
     assert_eq!(code, 0, "{name}: exit status; stderr:\n{err}");
     // The first stop is in the dynamic loader, which differs between machines.
     let out = match out.find("(rtt) ") {
@@ -148,6 +193,11 @@ fn breakpoints_lines_stepping_listing_memory() {
 #[test]
 fn conditional_breakpoints_both_ways() {
     golden("conditions");
+}
+
+#[test]
+fn live_session_goes_back_and_on_while_recording() {
+    golden("live");
 }
 
 #[test]

@@ -365,7 +365,27 @@ impl Session {
                 .add_watchpoint(key)
                 .map_err(|e| format!("rtt: {e}"))?;
         }
+        // A question about one value: breakpoints and other watchpoints do not stop it.
+        let bps = self.tl_breakpoints();
+        let others: Vec<WatchKey> = self
+            .watches
+            .iter()
+            .map(|w| w.key)
+            .filter(|k| *k != key)
+            .collect();
+        for &b in &bps {
+            self.tl.remove_breakpoint(b);
+        }
+        for &w in &others {
+            self.tl.remove_watchpoint(w);
+        }
         let r = self.tl.reverse_cont();
+        for &b in &bps {
+            self.tl.add_breakpoint(b);
+        }
+        for &w in &others {
+            let _ = self.tl.add_watchpoint(w);
+        }
         if temporary {
             self.tl.remove_watchpoint(key);
         }
