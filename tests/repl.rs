@@ -201,6 +201,11 @@ fn live_session_goes_back_and_on_while_recording() {
 }
 
 #[test]
+fn live_watchpoints_and_back() {
+    golden("live_watch");
+}
+
+#[test]
 fn bad_input_leaves_the_repl_usable() {
     golden("errors");
 }

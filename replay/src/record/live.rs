@@ -11,7 +11,9 @@ use super::{RecordOptions, Recorder, State};
 use crate::error::{Error, Result};
 use crate::regs::Regs;
 use crate::remote::RemoteAddr;
+use crate::replay::{dr7, HwWatch};
 use crate::sys::{self, Resume};
+use crate::timeline::WatchKey;
 use crate::trace::{Event, MemWrite};
 use crate::tracee;
 use crate::wait::{decode, ExitStatus, Stop};
@@ -52,6 +54,13 @@ pub enum LiveStop {
         /// The thread.
         tid: i32,
     },
+    /// A watched range was accessed (the access is done).
+    Watch {
+        /// The thread.
+        tid: i32,
+        /// Which of the watched ranges (the first that triggered).
+        index: usize,
+    },
     /// A signal is about to be delivered.
     Signal {
         /// The thread.
@@ -78,6 +87,8 @@ pub struct LiveRecorder {
     ended: Option<ExitStatus>,
     /// The `End` event is written.
     completed: bool,
+    /// Watched ranges of the current run, in DR0-DR3.
+    watches: Vec<HwWatch>,
 }
 
 impl LiveRecorder {
@@ -94,18 +105,41 @@ impl LiveRecorder {
             inserted: None,
             ended: None,
             completed: false,
+            watches: Vec::new(),
         };
         let stop = live.run_until(&BTreeSet::new(), false, true)?;
         Ok((live, stop))
     }
 
-    /// Runs until a breakpoint in `bps`, a stopping signal or the end; one instruction of
-    /// the paused thread only when `step`.
-    pub fn run(&mut self, bps: &BTreeSet<u64>, step: bool) -> Result<LiveStop> {
+    /// Runs until a breakpoint in `bps`, an access to one of `watches` (at most four,
+    /// in the debug registers), a stopping signal or the end; one instruction of the
+    /// paused thread only when `step`.
+    pub fn run(
+        &mut self,
+        bps: &BTreeSet<u64>,
+        watches: &[WatchKey],
+        step: bool,
+    ) -> Result<LiveStop> {
         if let Some(status) = self.ended {
             return Ok(LiveStop::Exited { status });
         }
-        self.run_until(bps, step, false)
+        if watches.len() > 4 {
+            return Err(Error::Refused(
+                "at most four watchpoints while recording live".into(),
+            ));
+        }
+        self.watches = watches
+            .iter()
+            .map(|w| HwWatch {
+                addr: w.addr,
+                len: w.len as u8,
+                reads: w.reads,
+                exec: false,
+            })
+            .collect();
+        let r = self.run_until(bps, step, false);
+        self.watches.clear();
+        r
     }
 
     /// Writes the events so far to the trace file.
@@ -208,8 +242,18 @@ impl LiveRecorder {
             };
             self.remove_breakpoints_of(tid);
             let stop = decode(status);
+            if !self.watches.is_empty() && !matches!(stop, Stop::Exited(_) | Stop::Killed(_)) {
+                // Checked (DR6) before DR7 goes: a trap may be a watchpoint's.
+                if stop != Stop::Signal(libc::SIGTRAP) {
+                    let _ = sys::set_debugreg(tid, 7, 0);
+                }
+            }
             if let Stop::Signal(libc::SIGTRAP) = stop {
-                if let Some(p) = self.trap(tid, bps, step_tid)? {
+                let trapped = self.trap(tid, bps, step_tid);
+                if !self.watches.is_empty() {
+                    let _ = sys::set_debugreg(tid, 7, 0);
+                }
+                if let Some(p) = trapped? {
                     return self.pause(tid, p);
                 }
                 if self.stepping_over.remove(&tid) {
@@ -252,6 +296,18 @@ impl LiveRecorder {
         bps: &BTreeSet<u64>,
         step_tid: Option<i32>,
     ) -> Result<Option<LiveStop>> {
+        if !self.watches.is_empty() {
+            let dr6 = sys::get_debugreg(tid, 6)?;
+            sys::set_debugreg(tid, 6, 0)?;
+            let mask = dr6 & ((1 << self.watches.len()) - 1);
+            if mask != 0 {
+                self.stepping_over.remove(&tid);
+                return Ok(Some(LiveStop::Watch {
+                    tid,
+                    index: mask.trailing_zeros() as usize,
+                }));
+            }
+        }
         let info = sys::getsiginfo(tid)?;
         let (_, code) = tracee::siginfo_code(&info);
         let mut regs = sys::getregs(tid)?;
@@ -307,6 +363,13 @@ impl LiveRecorder {
                 self.insert_breakpoints(tid, bps);
                 Resume::Cont
             };
+            if !self.watches.is_empty() {
+                for (i, w) in self.watches.iter().enumerate() {
+                    sys::set_debugreg(tid, i, w.addr)?;
+                }
+                sys::set_debugreg(tid, 6, 0)?;
+                sys::set_debugreg(tid, 7, dr7(&self.watches))?;
+            }
             match sys::resume(how, tid, sig) {
                 Ok(()) => {
                     let t = self.rec.task_mut(tid)?;

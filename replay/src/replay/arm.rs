@@ -74,25 +74,30 @@ impl Arm {
     }
 
     fn dr7(&self) -> u64 {
-        let mut v = 0u64;
-        for (i, w) in self.watches.iter().enumerate() {
-            let rw: u64 = match (w.exec, w.reads) {
-                (true, _) => 0b00,
-                (false, true) => 0b11,
-                (false, false) => 0b01,
-            };
-            let len: u64 = match w.len {
-                _ if w.exec => 0b00,
-                1 => 0b00,
-                2 => 0b01,
-                8 => 0b10,
-                _ => 0b11,
-            };
-            v |= 1 << (2 * i);
-            v |= (rw | (len << 2)) << (16 + 4 * i);
-        }
-        v
+        dr7(&self.watches)
     }
+}
+
+/// The DR7 value that enables `watches` in DR0-DR3, in order.
+pub(crate) fn dr7(watches: &[HwWatch]) -> u64 {
+    let mut v = 0u64;
+    for (i, w) in watches.iter().enumerate() {
+        let rw: u64 = match (w.exec, w.reads) {
+            (true, _) => 0b00,
+            (false, true) => 0b11,
+            (false, false) => 0b01,
+        };
+        let len: u64 = match w.len {
+            _ if w.exec => 0b00,
+            1 => 0b00,
+            2 => 0b01,
+            8 => 0b10,
+            _ => 0b11,
+        };
+        v |= 1 << (2 * i);
+        v |= (rw | (len << 2)) << (16 + 4 * i);
+    }
+    v
 }
 
 /// How a stop relates to the debugger.

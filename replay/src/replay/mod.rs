@@ -12,7 +12,7 @@ mod process;
 mod signal;
 mod syscall;
 
-pub(crate) use arm::{Arm, HwWatch, Pause};
+pub(crate) use arm::{dr7, Arm, HwWatch, Pause};
 pub(crate) use fork::Snapshot;
 pub(crate) use inspect::runs_user_code;
 

@@ -110,6 +110,7 @@ impl LiveTimeline {
             LiveStop::Started { .. } | LiveStop::Step { .. } => StopReason::Step,
             LiveStop::Breakpoint { addr, .. } => StopReason::Breakpoint { addr },
             LiveStop::Signal { tid, signo } => StopReason::Signal { tid, signo },
+            LiveStop::Watch { .. } => StopReason::Step,
             LiveStop::Exited { status } => {
                 // The trace is complete: from here on, this is a replay like any other.
                 self.ended = true;
@@ -123,16 +124,41 @@ impl LiveTimeline {
         })
     }
 
-    /// Runs the live program (one instruction if `step`).
+    /// Runs the live program (one instruction if `step`), stopping at breakpoints and at
+    /// changes of the watched ranges (accesses, for read watchpoints).
     fn run_live(&mut self, step: bool) -> Result<StopReason> {
-        if !self.watches.is_empty() && !step {
+        if self.watches.iter().any(|w| !super::traps::hw_watchable(w)) || self.watches.len() > 4 {
             return Err(Error::Refused(
-                "watchpoints are not armed while recording live yet: go back first, or delete them"
-                    .into(),
+                "while recording live, watchpoints must fit the debug registers (at most four, of 1, 2, 4 or 8 aligned bytes): go back first, or delete the others".into(),
             ));
         }
-        let stop = self.rec.run(&self.bps, step)?;
-        self.live_stop(stop)
+        loop {
+            let tid = self.focus()?;
+            let mut before = Vec::new();
+            for w in &self.watches {
+                before.push(
+                    self.rec
+                        .read(tid, w.addr, w.len as usize)
+                        .unwrap_or_default(),
+                );
+            }
+            let watches = self.watches.clone();
+            let stop = self.rec.run(&self.bps, &watches, step)?;
+            if let LiveStop::Watch { tid, index } = stop {
+                let key = watches[index];
+                let after = self.rec.read(tid, key.addr, key.len as usize)?;
+                self.live_pos = Position::start_of(self.rec.events());
+                if key.reads || after != before[index] || step {
+                    return Ok(StopReason::Watchpoint {
+                        key,
+                        before: before[index].clone(),
+                        after,
+                    });
+                }
+                continue;
+            }
+            return self.live_stop(stop);
+        }
     }
 
     /// A forward operation: in the replay until its end, which is the live end, then live.
