@@ -91,13 +91,16 @@ fn stack_addresses_hidden(text: &str) -> String {
     out
 }
 
-/// `rtt run ./NAME` (from its directory, with a fixed environment) with `input` on stdin.
-fn live(testprog: &str, input: &str) -> (String, String, i32) {
+/// `rtt run ./NAME` (from a directory of `label`'s, with a fixed environment) with
+/// `input` on stdin.
+fn live(testprog: &str, label: &str, input: &str) -> (String, String, i32) {
     let bin = common::build_testprog(testprog);
-    let dir = common::work_dir().join("repl-live").join(testprog);
+    // One directory per session: a binary being run cannot be copied over.
+    let dir = common::work_dir().join("repl-live").join(label);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(&bin, dir.join(testprog)).unwrap();
-    let traces = common::work_dir().join(format!("repl-live-traces-{}", std::process::id()));
+    let traces =
+        common::work_dir().join(format!("repl-live-traces-{label}-{}", std::process::id()));
     let mut child = common::rtt()
         .args(["run", &format!("./{testprog}")])
         .current_dir(&dir)
@@ -136,7 +139,7 @@ fn golden(name: &str) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/repl");
     let script = std::fs::read_to_string(dir.join(format!("{name}.txt"))).unwrap();
     let (out, err, code) = match script.lines().find_map(|l| l.strip_prefix("#! run ")) {
-        Some(prog) => live(prog.trim(), &script),
+        Some(prog) => live(prog.trim(), name, &script),
         None => {
             let testprog = script
                 .lines()
