@@ -209,6 +209,11 @@ fn live_watchpoints_and_back() {
 }
 
 #[test]
+fn until_advance_and_frame_info() {
+    golden("until");
+}
+
+#[test]
 fn bad_input_leaves_the_repl_usable() {
     golden("errors");
 }

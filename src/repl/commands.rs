@@ -40,6 +40,18 @@ pub const COMMANDS: &[Spec] = &[
         help: "run until the selected frame returns",
     },
     Spec {
+        name: "until",
+        aliases: &["u"],
+        args: "[LOCATION]",
+        help: "run to a line past this one (not back round a loop), or to LOCATION in this frame",
+    },
+    Spec {
+        name: "advance",
+        aliases: &[],
+        args: "LOCATION",
+        help: "run to LOCATION, stopping if this frame returns",
+    },
+    Spec {
         name: "stepi",
         aliases: &["si"],
         args: "[N]",
@@ -168,7 +180,7 @@ pub const COMMANDS: &[Spec] = &[
     Spec {
         name: "info",
         aliases: &["i"],
-        args: "breakpoints|registers [REG]|locals|args|sharedlibrary|threads|checkpoints",
+        args: "breakpoints|registers [REG]|frame|locals|args|sharedlibrary|threads|checkpoints",
         help: "show state",
     },
     Spec {
@@ -248,6 +260,7 @@ pub enum Location {
 pub enum Info {
     Breakpoints,
     Registers(Option<String>),
+    Frame,
     Locals,
     Args,
     SharedLibrary,
@@ -262,6 +275,8 @@ pub enum Command {
     Step(u64),
     Next(u64),
     Finish,
+    Until(Option<Location>),
+    Advance(Location),
     ReverseStep(u64),
     ReverseNext(u64),
     ReverseFinish,
@@ -437,6 +452,9 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         "step" => Command::Step(count(rest)?),
         "next" => Command::Next(count(rest)?),
         "finish" => Command::Finish,
+        "until" if rest.is_empty() => Command::Until(None),
+        "until" => Command::Until(Some(location(rest)?)),
+        "advance" => Command::Advance(location(rest)?),
         "reverse-step" => Command::ReverseStep(count(rest)?),
         "reverse-next" => Command::ReverseNext(count(rest)?),
         "reverse-finish" => Command::ReverseFinish,
@@ -471,6 +489,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
             let kinds = [
                 ("breakpoints", Info::Breakpoints),
                 ("registers", Info::Registers(None)),
+                ("frame", Info::Frame),
                 ("locals", Info::Locals),
                 ("args", Info::Args),
                 ("sharedlibrary", Info::SharedLibrary),
@@ -555,6 +574,18 @@ mod tests {
         assert_eq!(parse("bt").unwrap(), Some(Command::Backtrace(None)));
         assert_eq!(parse("rf").unwrap(), Some(Command::ReverseFinish));
         assert_eq!(parse("s").unwrap(), Some(Command::Step(1)));
+        assert_eq!(parse("until").unwrap(), Some(Command::Until(None)));
+        assert_eq!(
+            parse("u 52").unwrap(),
+            Some(Command::Until(Some(Location::Line {
+                file: None,
+                line: 52
+            })))
+        );
+        assert_eq!(
+            parse("info frame").unwrap(),
+            Some(Command::Info(Info::Frame))
+        );
         assert!(parse("si x").is_err());
     }
 

@@ -113,6 +113,44 @@ impl Session {
         Ok(out)
     }
 
+    /// `info frame`: the selected frame's address, pc, caller and arguments.
+    pub(super) fn frame_info(&mut self) -> Result<String, String> {
+        let frames = self.frames();
+        let k = self.selected;
+        let f = frames.get(k).copied().ok_or("No stack.")?;
+        let pc = unwind::pc(&f).unwrap_or(0);
+        let at = if k == 0 { pc } else { pc.saturating_sub(1) };
+        let place = self.syms.place(at);
+        let func = place.function.unwrap_or_else(|| "??".into());
+        let cfa = frames.get(k + 1).and_then(unwind::sp);
+        let mut out = match cfa {
+            Some(c) => format!("Stack level {k}, frame at {c:#x}:"),
+            None => format!("Stack level {k}:"),
+        };
+        let loc = match (place.file, place.line) {
+            (Some(file), Some(line)) => format!(" ({}:{line})", basename(&file)),
+            _ => String::new(),
+        };
+        let _ = write!(out, "\n rip = {pc:#x} in {func}{loc}");
+        if let Some(ret) = frames.get(k + 1).and_then(unwind::pc) {
+            let _ = write!(out, "; saved rip = {ret:#x}");
+        }
+        if let Some(up) = frames.get(k + 2).and_then(unwind::sp) {
+            let _ = write!(out, "\n called by frame at {up:#x}");
+        }
+        if k > 0 {
+            if let Some(down) = frames.get(k).and_then(unwind::sp) {
+                let _ = write!(out, "\n caller of frame at {down:#x}");
+            }
+        }
+        let args = self.frame_args(k);
+        let _ = write!(out, "\n args: {args}");
+        if let Some(c) = cfa {
+            let _ = write!(out, "\n Previous frame's sp is {c:#x}");
+        }
+        Ok(out)
+    }
+
     /// `list [LINE|FUNCTION]`: ten lines around the place.
     pub(super) fn list(&mut self, at: Option<&str>) -> Result<String, String> {
         let (file, center) = match at {

@@ -26,6 +26,12 @@ struct Breakpoint {
     condition: Option<String>,
 }
 
+/// Commands that share a handler but differ in one respect.
+enum CmdKind {
+    Until,
+    Other,
+}
+
 /// What a command produced.
 pub struct Outcome {
     /// Text to print.
@@ -150,6 +156,11 @@ impl Session {
     }
 
     fn execute(&mut self, cmd: Command) -> CmdResult {
+        let cmd_kind = if matches!(cmd, Command::Until(_)) {
+            CmdKind::Until
+        } else {
+            CmdKind::Other
+        };
         self.going_back = matches!(
             cmd,
             Command::ReverseContinue
@@ -239,6 +250,13 @@ impl Session {
             Command::Next(n) => self.repeat(n, |s| s.step_line(true)),
             Command::ReverseStep(n) => self.repeat(n, |s| s.reverse_step_line(false)),
             Command::ReverseNext(n) => self.repeat(n, |s| s.reverse_step_line(true)),
+            Command::Until(None) => self.repeat(1, Session::until_next),
+            Command::Until(Some(at)) | Command::Advance(at) => {
+                let in_frame = matches!(cmd_kind, CmdKind::Until);
+                let (addrs, _) = self.resolve(&at)?;
+                let r = self.run_to_any(&addrs, in_frame).map_err(engine)?;
+                Ok(self.stopped(r))
+            }
             Command::Finish => {
                 let from = self.frame_summary(self.selected);
                 let ty = self.return_type();
@@ -369,13 +387,9 @@ impl Session {
         Ok(String::new())
     }
 
-    fn add_breakpoint(
-        &mut self,
-        at: Location,
-        temporary: bool,
-        condition: Option<String>,
-    ) -> CmdResult {
-        let (addrs, what) = match &at {
+    /// The addresses a location names, and how to show it.
+    pub(super) fn resolve(&mut self, at: &Location) -> Result<(Vec<u64>, String), String> {
+        Ok(match at {
             Location::Function(name) => {
                 let a = self
                     .syms
@@ -401,7 +415,16 @@ impl Session {
                 (addrs, format!("{file}:{line}"))
             }
             Location::Address(expr) => (vec![self.address(expr)?], format!("*{expr}")),
-        };
+        })
+    }
+
+    fn add_breakpoint(
+        &mut self,
+        at: Location,
+        temporary: bool,
+        condition: Option<String>,
+    ) -> CmdResult {
+        let (addrs, what) = self.resolve(&at)?;
         let before = self.tl_breakpoints();
         let num = self.new_number();
         let kind = if temporary {
@@ -684,6 +707,7 @@ impl Session {
                 }
                 Ok(t)
             }
+            Info::Frame => self.frame_info(),
             Info::Locals => self.variables(false),
             Info::Args => self.variables(true),
             Info::Checkpoints => {

@@ -70,6 +70,67 @@ impl Session {
         r
     }
 
+    /// `until` without a location: `next`, but not back round a loop.
+    pub(super) fn until_next(&mut self) -> Result<StopReason> {
+        let pc0 = self.tl.regs()?.rip();
+        let f0 = self.function_of(pc0);
+        loop {
+            let r = self.step_line(true)?;
+            if r != StopReason::Step {
+                return Ok(r);
+            }
+            let pc = self.tl.regs()?.rip();
+            if self.function_of(pc) == f0 && pc <= pc0 {
+                continue;
+            }
+            return Ok(StopReason::Step);
+        }
+    }
+
+    /// `until LOCATION` (`in_frame`: in this frame or an outer one) and `advance`: runs
+    /// to one of `addrs`, or until the current frame returns.
+    pub(super) fn run_to_any(&mut self, addrs: &[u64], in_frame: bool) -> Result<StopReason> {
+        let sp0 = self.tl.regs()?.rsp();
+        let caller = self.frames().get(1).copied();
+        let ret = caller.and_then(|c| Some((super::unwind::pc(&c)?, super::unwind::sp(&c)?)));
+        let user = self.tl_breakpoints();
+        let mut internal: Vec<u64> = addrs.to_vec();
+        internal.extend(ret.map(|r| r.0));
+        internal.retain(|a| !user.contains(a));
+        internal.sort_unstable();
+        internal.dedup();
+        for &a in &internal {
+            self.tl.add_breakpoint(a);
+        }
+        let r = loop {
+            let r = match self.tl.cont() {
+                Ok(r) => r,
+                Err(e) => break Err(e),
+            };
+            let StopReason::Breakpoint { addr } = r else {
+                break Ok(r);
+            };
+            let sp = match self.tl.regs() {
+                Ok(regs) => regs.rsp(),
+                Err(e) => break Err(e),
+            };
+            if addrs.contains(&addr) && (!in_frame || sp >= sp0) {
+                break Ok(StopReason::Step);
+            }
+            if ret.is_some_and(|(pc, rsp)| pc == addr && rsp == sp) {
+                break Ok(StopReason::Step);
+            }
+            if internal.contains(&addr) {
+                continue;
+            }
+            break Ok(r);
+        };
+        for &a in &internal {
+            self.tl.remove_breakpoint(a);
+        }
+        r
+    }
+
     /// `finish`: runs until the selected frame returns to its caller.
     pub(super) fn finish(&mut self) -> Result<StopReason> {
         let frames = self.frames();
