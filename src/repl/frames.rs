@@ -56,10 +56,8 @@ impl Session {
         match (place.file, place.line) {
             (Some(file), Some(line)) => {
                 let args = self.frame_args(k);
-                format!(
-                    "#{k:<2} {addr}{func} ({args}) at {}:{line}",
-                    basename(&file)
-                )
+                let (func, file) = (self.paint(&func, 33), self.paint(basename(&file), 32));
+                format!("#{k:<2} {addr}{func} ({args}) at {file}:{line}",)
             }
             _ => {
                 let from = self

@@ -93,15 +93,6 @@ impl Engine {
         drop(self.lines);
         let _ = self.done.recv();
     }
-
-    fn run(&self, line: &str) -> Result<Outcome> {
-        self.lines
-            .send(line.to_string())
-            .map_err(|_| anyhow!("the engine thread ended"))?;
-        self.outcomes
-            .recv()
-            .map_err(|_| anyhow!("the engine thread ended"))
-    }
 }
 
 fn show(text: &str) {
@@ -112,9 +103,44 @@ fn show(text: &str) {
     }
 }
 
-/// Runs one line; true when the REPL should end.
+/// Runs one line; true when the REPL should end. On a terminal, a command that takes
+/// longer than half a second shows where the replay is until it is done.
 fn step(engine: &Engine, line: &str) -> Result<bool> {
-    let out = engine.run(line)?;
+    engine
+        .lines
+        .send(line.to_string())
+        .map_err(|_| anyhow!("the engine thread ended"))?;
+    let started = std::time::Instant::now();
+    let terminal = std::io::stdout().is_terminal();
+    let mut shown = false;
+    let out = loop {
+        match engine
+            .outcomes
+            .recv_timeout(std::time::Duration::from_millis(200))
+        {
+            Ok(out) => break out,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let waited = started.elapsed();
+                if terminal && waited.as_millis() >= 500 {
+                    let mut o = std::io::stdout().lock();
+                    let _ = write!(
+                        o,
+                        "\r\x1b[K[replaying: event {}, {:.1} s; Ctrl-C stops]",
+                        rtt_replay::replay::progress(),
+                        waited.as_secs_f64()
+                    );
+                    let _ = o.flush();
+                    shown = true;
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(anyhow!("the engine thread ended"))
+            }
+        }
+    };
+    if shown {
+        print!("\r\x1b[K");
+    }
     show(&out.text);
     Ok(out.quit)
 }
@@ -125,7 +151,9 @@ pub fn run(trace_dir: PathBuf, cpu: Option<usize>, script: Option<PathBuf>) -> R
     let mut opts = TimelineOptions::new(&trace_dir);
     opts.cpu = cpu;
     opts.echo = true;
-    let (engine, intro, names) = Engine::start(move || Session::open(opts))?;
+    let colour = colour();
+    let (engine, intro, names) =
+        Engine::start(move || Session::open(opts).map(|s| s.with_colour(colour)))?;
     session(engine, intro, names, script)
 }
 
@@ -137,8 +165,15 @@ pub fn run_live(rec: RecordOptions, cpu: Option<usize>, script: Option<PathBuf>)
     opts.cpu = cpu;
     // The live program's output already reached the terminal: replays stay quiet.
     opts.echo = false;
-    let (engine, intro, names) = Engine::start(move || Session::open_live(&rec, opts))?;
+    let colour = colour();
+    let (engine, intro, names) =
+        Engine::start(move || Session::open_live(&rec, opts).map(|s| s.with_colour(colour)))?;
     session(engine, intro, names, script)
+}
+
+/// Colour on a terminal, unless NO_COLOR is set.
+fn colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 fn read_script(script: Option<PathBuf>) -> Result<Option<String>> {

@@ -61,12 +61,19 @@ pub struct Session {
     pub(super) history: u32,
     /// The command running goes backwards (watchpoint values are shown the other way).
     going_back: bool,
+    /// Function names, files and addresses in colour (as gdb styles them).
+    colour: bool,
 }
 
 type CmdResult = Result<String, String>;
 
 fn engine(e: rtt_replay::Error) -> String {
-    format!("rtt: {e}")
+    match e {
+        rtt_replay::Error::Interrupted => {
+            "Interrupted: the program is back where this command started.".into()
+        }
+        e => format!("rtt: {e}"),
+    }
 }
 
 impl Session {
@@ -101,9 +108,25 @@ impl Session {
             watches: Vec::new(),
             history: 0,
             going_back: false,
+            colour: false,
         };
         s.refresh_symbols();
         s
+    }
+
+    /// Shows function names, files and addresses in colour.
+    pub fn with_colour(mut self, on: bool) -> Session {
+        self.colour = on;
+        self
+    }
+
+    /// `text` in ANSI colour `code` when colour is on.
+    pub(super) fn paint(&self, text: &str, code: u8) -> String {
+        if self.colour {
+            format!("\x1b[{code}m{text}\x1b[m")
+        } else {
+            text.to_string()
+        }
     }
 
     /// Ends the session (a live recording is completed, its program killed).
@@ -623,10 +646,8 @@ impl Session {
                 format!("{pc:#018x} in ")
             };
             let args = self.frame_args(0);
-            format!(
-                "{prefix}{func} ({args}) at {}:{line}\n{src}",
-                basename(&file)
-            )
+            let (func, file) = (self.paint(&func, 33), self.paint(basename(&file), 32));
+            format!("{prefix}{func} ({args}) at {file}:{line}\n{src}",)
         } else {
             src
         }

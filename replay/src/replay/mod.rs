@@ -151,6 +151,15 @@ pub(crate) struct Tail {
     insn: u64,
 }
 
+/// The number of the event the replay is at, for progress shown from another thread.
+static REPLAYING: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The number of the event the most recent replay step began with (a front end's
+/// progress display reads it from another thread).
+pub fn progress() -> u64 {
+    REPLAYING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 pub(crate) struct Replayer {
     trace: TraceReader,
     events: EventStream,
@@ -377,6 +386,10 @@ impl Replayer {
         if sys::interrupted() {
             return Err(Error::Interrupted);
         }
+        REPLAYING.store(
+            self.events.next_index(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         let saved = self
             .arm
             .active()
