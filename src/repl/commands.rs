@@ -130,6 +130,13 @@ pub const COMMANDS: &[Spec] = &[
         help: "show a value: variables, *p, &x, a.b, p->x, a[i], $reg, (int) casts",
     },
     Spec {
+        name: "set",
+        aliases: &[],
+        args: "var LVALUE = EXPR",
+        help:
+            "change a variable: only at the live end of `rtt run` (the recorded past cannot change)",
+    },
+    Spec {
         name: "watch",
         aliases: &[],
         args: "[-l] EXPR",
@@ -311,6 +318,10 @@ pub enum Command {
     Echo(String),
     Help(Option<String>),
     Print(String),
+    Set {
+        target: String,
+        value: String,
+    },
     Watch {
         expr: String,
         reads: bool,
@@ -518,6 +529,19 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
             return Err(format!("usage: {} {}", spec.name, spec.args))
         }
         "print" => Command::Print(rest.to_string()),
+        "set" => {
+            let rest = rest.strip_prefix("var").map(str::trim).unwrap_or(rest);
+            let (target, value) = rest
+                .split_once('=')
+                .filter(|(t, v)| {
+                    !t.trim().is_empty() && !v.trim().is_empty() && !v.starts_with('=')
+                })
+                .ok_or("usage: set var LVALUE = EXPR")?;
+            Command::Set {
+                target: target.trim().to_string(),
+                value: value.trim().to_string(),
+            }
+        }
         "watch" => Command::Watch {
             expr: rest.to_string(),
             reads: false,
@@ -574,6 +598,14 @@ mod tests {
         assert_eq!(parse("bt").unwrap(), Some(Command::Backtrace(None)));
         assert_eq!(parse("rf").unwrap(), Some(Command::ReverseFinish));
         assert_eq!(parse("s").unwrap(), Some(Command::Step(1)));
+        assert_eq!(
+            parse("set var x = 3").unwrap(),
+            Some(Command::Set {
+                target: "x".into(),
+                value: "3".into()
+            })
+        );
+        assert!(parse("set var x == 3").is_err());
         assert_eq!(parse("until").unwrap(), Some(Command::Until(None)));
         assert_eq!(
             parse("u 52").unwrap(),

@@ -231,6 +231,7 @@ impl Session {
                 })
             }
             Command::Print(e) => self.print(&e),
+            Command::Set { target, value } => self.set_var(&target, &value),
             Command::Watch { expr, reads } => self.add_watch(&expr, reads),
             Command::Last(e) => self.last(&e),
             Command::Enable(nums, on) => self.each_breakpoint(&nums, |bps, i| {

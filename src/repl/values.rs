@@ -219,6 +219,25 @@ impl Session {
         r.unwrap_or(true)
     }
 
+    /// `set var LVALUE = EXPR`: writes memory, which only the live end allows.
+    pub(super) fn set_var(&mut self, target: &str, value: &str) -> Result<String, String> {
+        let mut cx = self.scope();
+        let lv = expr::evaluate(target, &mut cx)?;
+        let addr = lv
+            .addr
+            .ok_or_else(|| format!("Left operand of assignment is not an lvalue: {target}"))?;
+        let v = expr::evaluate(value, &mut cx)?;
+        let size = lv.ty.size() as usize;
+        if size == 0 || size > 8 {
+            return Err(format!("cannot assign to `{target}' (only scalars)"));
+        }
+        let bytes = expr::int(&v).to_le_bytes()[..size].to_vec();
+        self.tl
+            .write_memory(addr, &bytes)
+            .map_err(|e| format!("rtt: {e}"))?;
+        Ok(String::new())
+    }
+
     /// `info locals` / `info args` of the selected frame.
     pub(super) fn variables(&mut self, params: bool) -> Result<String, String> {
         let mut cx = self.scope();

@@ -521,8 +521,9 @@ impl Timeline {
             }
         }
         let async_signal = matches!(what, EventKind::Signal { sync: false, .. });
-        // A debugger's pause while recording takes no instruction: a step goes on.
-        let pause = matches!(what, EventKind::Pause { .. });
+        // A debugger's pause while recording (and what it wrote there) takes no
+        // instruction: a step goes on.
+        let pause = self.index_is_pause_instant(index);
         let done = match goal {
             Goal::Event => true,
             Goal::Step => user_next && !async_signal && !pause,

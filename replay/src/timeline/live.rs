@@ -29,6 +29,9 @@ pub struct LiveTimeline {
     watches: Vec<WatchKey>,
     /// The program has ended: the trace is complete.
     ended: bool,
+    /// The last live stop: its `Pause` event and the registers there. A replay stopped
+    /// in the stretch before that event with those registers is at the live end.
+    pause: Option<(u64, Regs)>,
 }
 
 impl LiveTimeline {
@@ -45,7 +48,9 @@ impl LiveTimeline {
             bps: BTreeSet::new(),
             watches: Vec::new(),
             ended: false,
+            pause: None,
         };
+        t.note_pause();
         if let LiveStop::Exited { .. } = stop {
             t.live_stop(stop)?;
         }
@@ -103,9 +108,30 @@ impl LiveTimeline {
             .ok_or_else(|| Error::Refused("no replay".into()))
     }
 
+    /// Remembers the live stop just made (its `Pause` event is the last one).
+    fn note_pause(&mut self) {
+        self.pause = match (self.rec.focus(), self.rec.events().checked_sub(1)) {
+            (Some(tid), Some(event)) => self.rec.regs(tid).ok().map(|r| (event, r)),
+            _ => None,
+        };
+    }
+
+    /// Whether the replay stopped at the live end's instant (under another name: a
+    /// breakpoint or step there, before the `Pause` event is replayed).
+    fn replay_at_live_end(&mut self) -> Result<bool> {
+        let Some((event, regs)) = self.pause else {
+            return Ok(false);
+        };
+        let Some(tl) = &mut self.tl else {
+            return Ok(false);
+        };
+        Ok(!self.ended && tl.position().event == event && tl.regs().is_ok_and(|r| r == regs))
+    }
+
     /// The timeline's stop for a live one.
     fn live_stop(&mut self, stop: LiveStop) -> Result<StopReason> {
         self.live_pos = Position::start_of(self.rec.events());
+        self.note_pause();
         Ok(match stop {
             LiveStop::Started { .. } | LiveStop::Step { .. } => StopReason::Step,
             LiveStop::Breakpoint { addr, .. } => StopReason::Breakpoint { addr },
@@ -148,6 +174,7 @@ impl LiveTimeline {
                 let key = watches[index];
                 let after = self.rec.read(tid, key.addr, key.len as usize)?;
                 self.live_pos = Position::start_of(self.rec.events());
+                self.note_pause();
                 if key.reads || after != before[index] || step {
                     return Ok(StopReason::Watchpoint {
                         key,
@@ -174,6 +201,9 @@ impl LiveTimeline {
                 }
             );
             if !at_live_end || self.ended {
+                if self.replay_at_live_end()? {
+                    self.live = true;
+                }
                 return Ok(r);
             }
             self.live = true;
@@ -300,6 +330,8 @@ impl Travel for LiveTimeline {
         let t = self.focus()?;
         self.rec.set_regs(t, regs)?;
         self.live_pos = Position::start_of(self.rec.events());
+        // The replay has the old registers until it replays the change.
+        self.pause = None;
         Ok(())
     }
     fn auxv_of(&mut self, tid: i32) -> Result<Vec<u8>> {

@@ -27,7 +27,16 @@ impl Timeline {
     /// The thread that runs at the current position (None at the end of the trace).
     pub fn current_tid(&mut self) -> Result<Option<i32>> {
         self.recover()?;
-        Ok(self.r.peek()?.and_then(|e| e.tid()))
+        if let Some(e) = self.r.peek()? {
+            return Ok(e.tid());
+        }
+        // At the end of a recording still in progress, the thread of its last event is
+        // still there (at the live end).
+        if matches!(self.end, Some((crate::replay::ReplayEnd::Truncated, _))) {
+            let last = self.kinds.iter().rev().find_map(|k| k.as_ref()?.tid());
+            return Ok(last.filter(|t| self.r.tids().contains(t)));
+        }
+        Ok(None)
     }
 
     pub(super) fn tid(&mut self) -> Result<i32> {
