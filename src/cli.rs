@@ -1,6 +1,6 @@
 //! The command line, declared with clap.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -24,6 +24,8 @@ pub enum Command {
         /// Run rtt and the program on this CPU (default: one chosen by rtt).
         #[arg(long, value_name = "N")]
         cpu: Option<usize>,
+        #[command(flatten)]
+        sched: SchedArgs,
         /// The program and its arguments.
         #[arg(
             required = true,
@@ -45,6 +47,8 @@ pub enum Command {
         /// Run rtt and the program on this CPU (default: one chosen by rtt).
         #[arg(long, value_name = "N")]
         cpu: Option<usize>,
+        #[command(flatten)]
+        sched: SchedArgs,
         /// The program and its arguments.
         #[arg(
             required = true,
@@ -92,4 +96,42 @@ pub enum Command {
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+/// How the recorder schedules the program's threads (one runs at a time).
+#[derive(Debug, Args)]
+pub struct SchedArgs {
+    /// CPU time a thread may compute while others are ready before it is preempted.
+    #[arg(long, value_name = "MS", default_value_t = 20.0)]
+    pub timeslice_ms: f64,
+    /// Chaos mode: random time slices (up to --timeslice-ms) and a random choice among
+    /// the ready threads at every switch, to bring out rare interleavings.
+    #[arg(long)]
+    pub chaos: bool,
+    /// Seed for --chaos's random choices (default: from the clock; the trace keeps it).
+    #[arg(long, value_name = "N", requires = "chaos")]
+    pub chaos_seed: Option<u64>,
+}
+
+impl SchedArgs {
+    /// The recorder's settings.
+    pub fn scheduling(&self) -> anyhow::Result<rtt_replay::trace::Scheduling> {
+        if !(self.timeslice_ms.is_finite()
+            && self.timeslice_ms >= 0.05
+            && self.timeslice_ms <= 60_000.0)
+        {
+            anyhow::bail!("--timeslice-ms: give a time between 0.05 and 60000 ms");
+        }
+        Ok(rtt_replay::trace::Scheduling {
+            timeslice_us: (self.timeslice_ms * 1000.0).round() as u64,
+            chaos: self.chaos,
+            seed: self.chaos_seed.unwrap_or_else(|| {
+                if self.chaos {
+                    rtt_replay::record::chaos_seed()
+                } else {
+                    0
+                }
+            }),
+        })
+    }
 }

@@ -48,6 +48,7 @@ fn live_stops_go_back_and_come_forward_to_the_live_program() {
         cwd: std::env::current_dir().unwrap(),
         trace_dir: trace.clone(),
         cpu: None,
+        scheduling: Default::default(),
     };
     let mut t = LiveTimeline::start(&ropts, TimelineOptions::new(&trace)).unwrap();
     assert!(t.at_live_end());

@@ -106,6 +106,7 @@ pub fn describe(ev: &Event) -> String {
         ),
         Event::End { status } => format!("end: first process {status}"),
         Event::Pause { tid, regs } => format!("{tid} paused by the debugger at {:#x}", regs.rip()),
+        Event::Preempt { tid, regs } => format!("{tid} preempted at {:#x}", regs.rip()),
         Event::SetRegs { tid, regs } => {
             format!(
                 "{tid} registers set by the debugger (rip {:#x})",

@@ -15,8 +15,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Record {
             output,
             cpu,
+            sched,
             command,
-        } => record::run(output, cpu, command),
+        } => record::run(output, cpu, sched.scheduling()?, command),
         Command::Replay {
             autopilot,
             gdb,
@@ -42,8 +43,9 @@ pub fn run(cli: Cli) -> Result<i32> {
             keep,
             script,
             cpu,
+            sched,
             command,
-        } => run_live(keep, script, cpu, command),
+        } => run_live(keep, script, cpu, sched.scheduling()?, command),
         Command::Dump { dir } => dump::run(dir),
         Command::Ps { dir } => ps::run(dir),
     }
@@ -55,9 +57,10 @@ fn run_live(
     keep: bool,
     script: Option<std::path::PathBuf>,
     cpu: Option<usize>,
+    sched: rtt_replay::trace::Scheduling,
     command: Vec<std::ffi::OsString>,
 ) -> Result<i32> {
-    let (opts, _) = record::options(None, cpu, command)?;
+    let (opts, _) = record::options(None, cpu, sched, command)?;
     let dir = opts.trace_dir.clone();
     let r = crate::repl::run_live(opts, cpu, script);
     if keep && dir.exists() {

@@ -3,6 +3,7 @@
 use crate::tracedir;
 use anyhow::{Context, Result};
 use rtt_replay::record::{record, RecordOptions};
+use rtt_replay::trace::Scheduling;
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,7 @@ fn find_program(prog: &Path) -> Result<PathBuf, ProgramError> {
 pub fn options(
     output: Option<PathBuf>,
     cpu: Option<usize>,
+    scheduling: Scheduling,
     command: Vec<OsString>,
 ) -> Result<(RecordOptions, bool)> {
     let prog = PathBuf::from(&command[0]);
@@ -91,12 +93,18 @@ pub fn options(
         cwd: std::env::current_dir().context("cannot read the current directory")?,
         trace_dir: dir,
         cpu,
+        scheduling,
     };
     Ok((opts, default_place))
 }
 
-pub fn run(output: Option<PathBuf>, cpu: Option<usize>, command: Vec<OsString>) -> Result<i32> {
-    let (opts, default_place) = options(output, cpu, command)?;
+pub fn run(
+    output: Option<PathBuf>,
+    cpu: Option<usize>,
+    scheduling: Scheduling,
+    command: Vec<OsString>,
+) -> Result<i32> {
+    let (opts, default_place) = options(output, cpu, scheduling, command)?;
     let dir = opts.trace_dir.clone();
     let result = record(&opts);
     if default_place && dir.exists() {

@@ -343,15 +343,14 @@ impl LiveRecorder {
     /// breakpoint for a thread paused on one, else freely with the breakpoints in.
     fn schedule(&mut self, bps: &BTreeSet<u64>, step_tid: Option<i32>) -> Result<()> {
         while self.rec.running.is_none() {
-            let Some(tid) = self.rec.ready.pop_front() else {
+            let Some(tid) = self.rec.pick_next() else {
                 return Ok(());
             };
-            let Some(t) = self.rec.tasks.get_mut(&tid) else {
-                continue;
-            };
-            if t.state != State::Ready {
+            if self.rec.tasks.get(&tid).map(|t| t.state) != Some(State::Ready) {
                 continue;
             }
+            self.rec.arm_slice(tid)?;
+            let t = self.rec.task_mut(tid)?;
             let sig = std::mem::take(&mut t.pending_sig);
             let pc = sys::getregs(tid)?.rip();
             let how = if step_tid == Some(tid) {

@@ -10,17 +10,19 @@ mod coherence;
 mod fastpath;
 mod live;
 mod process;
+mod sched;
 mod signal;
 mod syscall;
 
 pub use live::{LiveRecorder, LiveStop};
+pub use sched::chaos_seed;
 pub(crate) use signal::apply_tsc;
 
 use crate::error::{Error, Result};
 use crate::mem::Memory;
 use crate::regs::Regs;
 use crate::sys::{self, Resume, SpawnSpec};
-use crate::trace::{Bytes, Event, Header, TraceWriter, FORMAT_NAME, FORMAT_VERSION};
+use crate::trace::{Bytes, Event, Header, Scheduling, TraceWriter, FORMAT_NAME, FORMAT_VERSION};
 use crate::wait::{decode, ExitStatus, Stop};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::ffi::{CString, OsString};
@@ -42,6 +44,8 @@ pub struct RecordOptions {
     pub trace_dir: PathBuf,
     /// CPU to pin to (None: choose one).
     pub cpu: Option<usize>,
+    /// Time slices and chaos mode.
+    pub scheduling: Scheduling,
 }
 
 /// How a recording ended.
@@ -86,6 +90,8 @@ struct Task {
     entry: Option<Entry>,
     /// Signal to deliver when next resumed.
     pending_sig: i32,
+    /// Its time slice.
+    slice: sched::Slice,
 }
 
 /// A file's identity for the capture cache: (dev, inode, size, mtime s, mtime ns).
@@ -107,6 +113,7 @@ pub(crate) struct Recorder {
     maps: coherence::Mappings,
     exec_seen: bool,
     first_exec_error: Option<i64>,
+    slicer: sched::Slicer,
 }
 
 fn cstring(s: &[u8]) -> Result<CString> {
@@ -168,6 +175,7 @@ impl Recorder {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0),
+            scheduling: opts.scheduling.clone(),
         };
         let spec = SpawnSpec {
             exe: cstring(opts.exe.as_os_str().as_bytes())?,
@@ -203,6 +211,7 @@ impl Recorder {
             maps: coherence::Mappings::default(),
             exec_seen: false,
             first_exec_error: None,
+            slicer: sched::Slicer::new(&opts.scheduling),
         })
     }
 }
@@ -228,6 +237,7 @@ impl Recorder {
             state: State::Ready,
             entry: None,
             pending_sig: 0,
+            slice: Default::default(),
         };
         self.tasks.insert(pid, task);
         self.ready.push_back(pid);
@@ -250,15 +260,14 @@ impl Recorder {
     /// Lets the next ready tracee run if none is running.
     fn schedule(&mut self) -> Result<()> {
         while self.running.is_none() {
-            let Some(tid) = self.ready.pop_front() else {
+            let Some(tid) = self.pick_next() else {
                 return Ok(());
             };
-            let Some(t) = self.tasks.get_mut(&tid) else {
-                continue;
-            };
-            if t.state != State::Ready {
+            if self.tasks.get(&tid).map(|t| t.state) != Some(State::Ready) {
                 continue;
             }
+            self.arm_slice(tid)?;
+            let t = self.task_mut(tid)?;
             let sig = std::mem::take(&mut t.pending_sig);
             // User code runs until its next syscall's seccomp stop, a signal or an event.
             match sys::resume(Resume::Cont, tid, sig) {
@@ -282,6 +291,7 @@ impl Recorder {
         if self.running == Some(tid) {
             self.running = None;
         }
+        self.end_grace(tid);
         if let Some(t) = self.tasks.get_mut(&tid) {
             t.state = State::Ready;
             self.ready.push_back(tid);
@@ -293,6 +303,7 @@ impl Recorder {
         if self.running == Some(tid) {
             self.running = None;
         }
+        self.end_grace(tid);
         if let Some(t) = self.tasks.get_mut(&tid) {
             t.state = State::InSyscall;
             match sys::resume(Resume::Syscall, tid, 0) {

@@ -39,6 +39,7 @@ impl Recorder {
             state: if early { State::Ready } else { State::Unborn },
             entry: None,
             pending_sig: 0,
+            slice: Default::default(),
         };
         self.tasks.insert(child, task);
         if early {

@@ -21,6 +21,9 @@ impl Recorder {
             }
             Err(e) => return Err(e),
         };
+        if sig == sys::ALARM_SIGNAL && self.slice_alarm(tid, &info)? {
+            return Ok(());
+        }
         let (_, code) = tracee::siginfo_code(&info);
         let mut regs = self.regs(tid)?;
         if sig == libc::SIGSEGV && code == tracee::SI_KERNEL {

@@ -175,8 +175,7 @@ impl Replayer {
             return Ok(false);
         };
         let info = sys::getsiginfo(t.pid)?;
-        let si_fd = i32::from_le_bytes([info[24], info[25], info[26], info[27]]);
-        Ok(si_fd == fd)
+        Ok(sys::siginfo_fd(&info) == fd)
     }
 
     /// Takes `tid` from the seccomp stop of a syscall completed there to its exit stop.

@@ -75,6 +75,32 @@ impl Replayer {
         self.run_to_state(tid, target)
     }
 
+    /// Brings `tid` to where the recorder preempted it: the point with registers `target`.
+    pub(super) fn preempt_point(&mut self, tid: i32, target: &Regs) -> Result<()> {
+        self.pause_point(tid, target)?;
+        let t = self.task(tid)?;
+        if t.at != At::Exit {
+            return Ok(());
+        }
+        // Preempted right after a syscall that its alarm interrupted: at record the kernel
+        // restarted the syscall, since no signal was delivered; here nothing would.
+        let pid = t.pid;
+        let mut regs = sys::getregs(pid)?;
+        if (regs.orig_rax() as i64) < 0 {
+            return Ok(());
+        }
+        let again = match -(regs.rax() as i64) {
+            512..=514 => regs.orig_rax(),
+            516 => libc::SYS_restart_syscall as u64,
+            _ => return Ok(()),
+        };
+        regs.set_rax(again);
+        regs.set_rip(regs.rip() - 2);
+        sys::setregs(pid, &regs)?;
+        self.task(tid)?.at = At::Trap;
+        Ok(())
+    }
+
     /// Brings `tid` to a signal-delivery stop whose registers are `target`, from which
     /// resuming with `signo` delivers it as at record.
     fn reach_delivery_point(&mut self, tid: i32, signo: i32, target: &Regs) -> Result<()> {

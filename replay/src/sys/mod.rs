@@ -562,12 +562,70 @@ pub fn get_xstate(pid: i32) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// Writes the extended register state of stopped tracee `pid` (a buffer from
+/// [`get_xstate`]).
+pub fn set_xstate(pid: i32, xstate: &[u8]) -> Result<()> {
+    const NT_X86_XSTATE: usize = 0x202;
+    let mut buf = xstate.to_vec();
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: the iovec describes `buf`, readable for its length; the kernel only reads it.
+    let rc = unsafe { libc::ptrace(libc::PTRACE_SETREGSET, pid, NT_X86_XSTATE, &mut iov) };
+    check("ptrace SETREGSET (xstate)", rc).map(drop)
+}
+
+const PTRACE_GETSIGMASK: libc::c_uint = 0x420a;
+const PTRACE_SETSIGMASK: libc::c_uint = 0x420b;
+
+/// The blocked-signal mask of stopped tracee `pid`.
+pub fn get_sigmask(pid: i32) -> Result<u64> {
+    let mut mask = 0u64;
+    // SAFETY: GETSIGMASK writes 8 bytes (the size passed as `addr`) into `mask`.
+    let rc = unsafe { libc::ptrace(PTRACE_GETSIGMASK, pid, 8usize, &mut mask as *mut u64) };
+    check("ptrace GETSIGMASK", rc)?;
+    Ok(mask)
+}
+
+/// Sets the blocked-signal mask of stopped tracee `pid`.
+pub fn set_sigmask(pid: i32, mask: u64) -> Result<()> {
+    // SAFETY: SETSIGMASK reads 8 bytes (the size passed as `addr`) from `mask`.
+    let rc = unsafe { libc::ptrace(PTRACE_SETSIGMASK, pid, 8usize, &mask as *const u64) };
+    check("ptrace SETSIGMASK", rc).map(drop)
+}
+
+/// The robust futex list (head address, length) that thread `tid` registered.
+pub fn get_robust_list(tid: i32) -> Result<(u64, u64)> {
+    let (mut head, mut len) = (0u64, 0u64);
+    // SAFETY: get_robust_list stores one pointer and one size_t through the two pointers.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_get_robust_list,
+            tid,
+            &mut head as *mut u64,
+            &mut len as *mut u64,
+        )
+    };
+    check("get_robust_list", rc)?;
+    Ok((head, len))
+}
+
 /// Makes rtt the reaper of orphaned descendants, so that checkpoint processes whose
 /// parent tracee ended are reparented to rtt and can be waited for.
 pub fn become_subreaper() -> Result<()> {
     // SAFETY: prctl with integer arguments only.
     let rc = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
     check("prctl PR_SET_CHILD_SUBREAPER", rc as libc::c_long).map(drop)
+}
+
+/// The `si_fd` of a siginfo (meaningful for signals sent by descriptors, such as a
+/// [`CpuAlarm`]'s).
+pub fn siginfo_fd(info: &[u8]) -> i32 {
+    match info.get(24..28) {
+        Some(b) => i32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+        None => -1,
+    }
 }
 
 /// The signal a [`CpuAlarm`] sends (unused by programs on x86-64 Linux).

@@ -64,7 +64,34 @@ pub struct Header {
     pub kernel: String,
     /// Seconds since the epoch when recording started.
     pub started: u64,
+    /// How threads were scheduled (older traces lack it: the defaults).
+    #[serde(default)]
+    pub scheduling: Scheduling,
 }
+
+/// The recorder's scheduling settings, kept in the header for the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scheduling {
+    /// CPU time a thread may compute while others wait, before it is preempted.
+    pub timeslice_us: u64,
+    /// Chaos mode: random slices and random choice among ready threads.
+    pub chaos: bool,
+    /// Seed of chaos mode's random choices.
+    pub seed: u64,
+}
+
+impl Default for Scheduling {
+    fn default() -> Scheduling {
+        Scheduling {
+            timeslice_us: DEFAULT_TIMESLICE_US,
+            chaos: false,
+            seed: 0,
+        }
+    }
+}
+
+/// The default time slice.
+pub const DEFAULT_TIMESLICE_US: u64 = 20_000;
 
 /// One memory range the kernel wrote during a syscall.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -234,6 +261,15 @@ pub enum Event {
         /// Its registers there.
         regs: Regs,
     },
+    /// The scheduler took the CPU from `tid` here, in user code, when its time slice ran
+    /// out while other threads were ready: replay finds the point by these registers, like
+    /// a pause, and lets the next event's thread run.
+    Preempt {
+        /// Recorded thread id.
+        tid: i32,
+        /// Its registers there.
+        regs: Regs,
+    },
     /// A debugger set `tid`'s registers while recording (at the live end of history).
     SetRegs {
         /// Recorded thread id.
@@ -257,6 +293,7 @@ impl Event {
             | Event::Exit { tid, .. }
             | Event::Unsupported { tid, .. }
             | Event::Pause { tid, .. }
+            | Event::Preempt { tid, .. }
             | Event::SetRegs { tid, .. } => Some(*tid),
             Event::NewTask { parent, .. } => Some(*parent),
             Event::End { .. } => None,
