@@ -55,6 +55,8 @@ pub struct RttTarget {
     pub(crate) info: ProcessInfo,
     /// gdb's connection, watched during runs for its interrupt (Ctrl-C).
     interrupt_fd: Option<std::os::fd::RawFd>,
+    /// Thread names as last listed (gdb asks for each thread's after listing them).
+    names: std::collections::HashMap<i32, String>,
 }
 
 /// gdb's thread id for a recorded thread id.
@@ -75,6 +77,7 @@ impl RttTarget {
             traps: Default::default(),
             info: ProcessInfo::default(),
             interrupt_fd: None,
+            names: Default::default(),
         }
     }
 
@@ -402,14 +405,35 @@ impl MultiThreadBase for RttTarget {
     }
 
     fn list_active_threads(&mut self, report: &mut dyn FnMut(Tid)) -> Result<(), Self::Error> {
+        self.names.clear();
         for t in self.tl.tasks()? {
             report(gdb_tid(t.tid));
+            self.names.insert(t.tid, t.name);
         }
         Ok(())
     }
 
+    fn support_thread_extra_info(
+        &mut self,
+    ) -> Option<gdbstub::target::ext::thread_extra_info::ThreadExtraInfoOps<'_, Self>> {
+        Some(self)
+    }
+
     fn support_resume(&mut self) -> Option<MultiThreadResumeOps<'_, Self>> {
         Some(self)
+    }
+}
+
+impl gdbstub::target::ext::thread_extra_info::ThreadExtraInfo for RttTarget {
+    /// The thread's name, which gdb shows after it in `info threads`.
+    fn thread_extra_info(&self, tid: Tid, buf: &mut [u8]) -> Result<usize, Self::Error> {
+        let name = self
+            .names
+            .get(&(tid.get() as i32))
+            .map_or(&[][..], |n| n.as_bytes());
+        let n = name.len().min(buf.len());
+        buf[..n].copy_from_slice(&name[..n]);
+        Ok(n)
     }
 }
 

@@ -43,3 +43,31 @@ mod tests {
         assert_eq!(anon.name, "");
     }
 }
+
+/// The thread group (process) id of thread `tid`, from /proc (None once it is gone).
+pub fn tgid_of(tid: i32) -> Option<i32> {
+    std::fs::read_to_string(format!("/proc/{tid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("Tgid:"))?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// The name (`comm`) of thread `tid`, from /proc (empty once it is gone).
+pub fn comm_of(tid: i32) -> String {
+    std::fs::read_to_string(format!("/proc/{tid}/comm"))
+        .map(|s| s.trim_end_matches('\n').to_string())
+        .unwrap_or_default()
+}
+
+/// The thread ids of process `tgid` (empty once it is gone).
+pub fn threads_of(tgid: i32) -> Vec<i32> {
+    std::fs::read_dir(format!("/proc/{tgid}/task"))
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}

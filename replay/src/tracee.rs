@@ -81,6 +81,7 @@ const CLONE_VM: u64 = 0x100;
 const CLONE_VFORK: u64 = 0x4000;
 const CLONE_PARENT_SETTID: u64 = 0x0010_0000;
 const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
+const CLONE_CHILD_CLEARTID: u64 = 0x0020_0000;
 
 /// What a clone-family syscall asked for.
 #[derive(Debug, Clone, Copy)]
@@ -91,6 +92,8 @@ pub struct CloneInfo {
     pub child_tid_addr: Option<u64>,
     /// CLONE_PARENT_SETTID address.
     pub parent_tid_addr: Option<u64>,
+    /// CLONE_CHILD_CLEARTID address (zeroed and woken when the child ends).
+    pub clear_tid_addr: Option<u64>,
 }
 
 /// Reads the flags of the fork/vfork/clone/clone3 syscall `nr` with `args`.
@@ -116,6 +119,7 @@ pub fn clone_info(nr: i64, args: &[u64; 6], mem: &Memory) -> Result<CloneInfo> {
         kind,
         child_tid_addr: (flags & CLONE_CHILD_SETTID != 0 && ctid != 0).then_some(ctid),
         parent_tid_addr: (flags & CLONE_PARENT_SETTID != 0 && ptid != 0).then_some(ptid),
+        clear_tid_addr: (flags & CLONE_CHILD_CLEARTID != 0 && ctid != 0).then_some(ctid),
     })
 }
 

@@ -106,6 +106,12 @@ pub const COMMANDS: &[Spec] = &[
         help: "select frame N (show the selected one)",
     },
     Spec {
+        name: "thread",
+        aliases: &[],
+        args: "[N]",
+        help: "select thread N of info threads to inspect (show the selected one)",
+    },
+    Spec {
         name: "up",
         aliases: &[],
         args: "[N]",
@@ -289,6 +295,7 @@ pub enum Command {
     ReverseFinish,
     Backtrace(Option<u64>),
     Frame(Option<u64>),
+    Thread(Option<u64>),
     Up(u64),
     Down(u64),
     List(Option<String>),
@@ -471,6 +478,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         "reverse-finish" => Command::ReverseFinish,
         "backtrace" => Command::Backtrace((!rest.is_empty()).then(|| number(rest)).transpose()?),
         "frame" => Command::Frame((!rest.is_empty()).then(|| number(rest)).transpose()?),
+        "thread" => Command::Thread((!rest.is_empty()).then(|| number(rest)).transpose()?),
         "up" => Command::Up(count(rest)?),
         "down" => Command::Down(count(rest)?),
         "list" => Command::List((!rest.is_empty()).then(|| rest.to_string())),

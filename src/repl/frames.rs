@@ -10,7 +10,7 @@ const MAX_FRAMES: usize = 256;
 impl Session {
     /// The frames of the current thread, innermost first.
     pub(super) fn frames(&mut self) -> Vec<FrameRegs> {
-        let Ok(regs) = self.tl.regs() else {
+        let Ok(regs) = self.view_regs() else {
             return Vec::new();
         };
         let mut frames = vec![unwind::frame_regs(&regs)];
@@ -48,7 +48,7 @@ impl Session {
         let at = if k == 0 { pc } else { pc.saturating_sub(1) };
         let place = self.syms.place(at);
         let func = place.function.unwrap_or_else(|| "??".into());
-        let addr = if k == 0 && self.syms.is_line_start(pc) {
+        let addr = if k == 0 && self.syms.is_row_start(pc) {
             String::new()
         } else {
             format!("{pc:#018x} in ")

@@ -13,6 +13,7 @@ mod frames;
 mod session;
 mod stepping;
 mod symbols;
+mod threads;
 mod unwind;
 mod values;
 

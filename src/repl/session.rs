@@ -63,11 +63,13 @@ pub struct Session {
     going_back: bool,
     /// Function names, files and addresses in colour (as gdb styles them).
     colour: bool,
+    /// Threads as `info threads` numbers them.
+    pub(super) threads: super::threads::Threads,
 }
 
-type CmdResult = Result<String, String>;
+pub(super) type CmdResult = Result<String, String>;
 
-fn engine(e: rtt_replay::Error) -> String {
+pub(super) fn engine(e: rtt_replay::Error) -> String {
     match e {
         rtt_replay::Error::Interrupted => {
             "Interrupted: the program is back where this command started.".into()
@@ -104,6 +106,7 @@ impl Session {
             sources: HashMap::new(),
             current: None,
             selected: 0,
+            threads: Default::default(),
             last_function: None,
             watches: Vec::new(),
             history: 0,
@@ -136,6 +139,7 @@ impl Session {
 
     /// Where the program is at the start.
     pub fn intro(&mut self) -> String {
+        self.note_first_thread();
         self.frame_line(true)
     }
 
@@ -300,6 +304,7 @@ impl Session {
             }
             Command::Backtrace(n) => Ok(self.backtrace(n)),
             Command::Frame(k) => self.select_frame(k.unwrap_or(self.selected as u64) as usize),
+            Command::Thread(n) => self.select_thread(n),
             Command::Up(n) => self.select_frame(self.selected + n as usize),
             Command::Down(n) => {
                 let k = self
@@ -487,7 +492,7 @@ impl Session {
             });
         }
         if let Some(reg) = expr.strip_prefix('$') {
-            let regs = self.tl.regs().map_err(engine)?;
+            let regs = self.view_regs().map_err(engine)?;
             let name = match reg {
                 "pc" => "rip",
                 "sp" => "rsp",
@@ -512,7 +517,7 @@ impl Session {
     }
 
     pub(super) fn pc(&mut self) -> Result<u64, String> {
-        Ok(self.tl.regs().map_err(engine)?.rip())
+        Ok(self.view_regs().map_err(engine)?.rip())
     }
 
     /// Reloads the symbols when the program or its libraries changed.
@@ -560,6 +565,7 @@ impl Session {
     /// What a stop looks like.
     pub(super) fn stopped(&mut self, reason: StopReason) -> String {
         self.selected = 0;
+        self.threads.selected = None;
         let mut reason = reason;
         if let StopReason::EndOfHistory { .. } = reason {
             if let Some(last) = self.tl.last_live_position() {
@@ -572,6 +578,14 @@ impl Session {
             }
         }
         self.refresh_symbols();
+        let text = self.describe_stop(reason);
+        match self.thread_switch_note() {
+            Some(note) => format!("{note}\n{}", text.trim_start_matches('\n')),
+            None => text,
+        }
+    }
+
+    fn describe_stop(&mut self, reason: StopReason) -> String {
         match reason {
             StopReason::Breakpoint { addr } => {
                 let Some(i) = self
@@ -634,7 +648,7 @@ impl Session {
         };
         self.current = Some((file.clone(), line));
         let text = self.source_line(&file, line);
-        let at_start = self.syms.is_line_start(pc);
+        let at_start = self.syms.is_row_start(pc);
         let src = if at_start || header {
             format!("{line}\t{text}")
         } else {
@@ -707,7 +721,7 @@ impl Session {
                 Ok(t)
             }
             Info::Registers(which) => {
-                let regs = self.tl.regs().map_err(engine)?;
+                let regs = self.view_regs().map_err(engine)?;
                 let describe = |a: u64| self.syms.describe(a);
                 format::registers(&regs, which.as_deref(), &describe)
             }
@@ -720,15 +734,7 @@ impl Session {
                 }
                 Ok(t)
             }
-            Info::Threads => {
-                let tasks = self.tl.tasks().map_err(engine)?;
-                let mut t = String::from("  Id   Target Id");
-                for (i, task) in tasks.iter().enumerate() {
-                    let mark = if task.current { '*' } else { ' ' };
-                    let _ = write!(t, "\n{mark} {:<4} Thread {}", i + 1, task.tid);
-                }
-                Ok(t)
-            }
+            Info::Threads => self.info_threads(),
             Info::Frame => self.frame_info(),
             Info::Locals => self.variables(false),
             Info::Args => self.variables(true),
@@ -821,6 +827,6 @@ fn memory_error(addr: u64) -> String {
     format!("Cannot access memory at address {addr:#x}")
 }
 
-fn basename(path: &str) -> &str {
+pub(super) fn basename(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }

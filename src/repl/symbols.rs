@@ -296,8 +296,8 @@ impl Symbols {
         Some(self.after_prologue(start))
     }
 
-    /// The first statement of the second line of the function starting at `start`, as
-    /// gdb places a breakpoint on a function (`start` when it has no lines).
+    /// The second line-table row of the function starting at `start`, as gdb places a
+    /// breakpoint on a function (`start` when it has no lines).
     pub fn after_prologue(&mut self, start: u64) -> u64 {
         let Some((fstart, size)) = self.function_range(start) else {
             return start;
@@ -323,10 +323,9 @@ impl Symbols {
             .map(|(_, l, a)| (*a, *l))
             .collect();
         rows.sort();
-        let first_line = rows.first().map(|r| r.1);
-        rows.iter()
-            .find(|r| Some(r.1) != first_line)
-            .map_or(start, |r| r.0 + bias)
+        rows.dedup_by_key(|r| r.0);
+        // The second row, even of the same line (a function written on one line).
+        rows.get(1).map_or(start, |r| r.0 + bias)
     }
 
     /// The registers of the frame that called the one in `regs` (`innermost`: `regs` are
@@ -382,6 +381,16 @@ impl Symbols {
         };
         m.line_table();
         m.boundaries.contains(&(addr - m.bias))
+    }
+
+    /// Whether a row of the line table starts at `addr` (gdb then shows a stop there
+    /// without its address, even when the row continues the line before).
+    pub fn is_row_start(&mut self, addr: u64) -> bool {
+        let Some(m) = self.modules.iter_mut().find(|m| m.contains(addr)) else {
+            return false;
+        };
+        let bias = m.bias;
+        m.line_table().iter().any(|r| r.2 + bias == addr)
     }
 
     /// Function names, for completion.

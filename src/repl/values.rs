@@ -114,7 +114,7 @@ impl Context for Scope<'_> {
     }
 
     fn register(&mut self, name: &str) -> Option<u64> {
-        let regs = self.s.tl.regs().ok()?;
+        let regs = self.s.view_regs().ok()?;
         let name = match name {
             "pc" => "rip",
             "sp" => "rsp",

@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests: building test programs, running rtt.
 #![allow(dead_code)]
 
+pub mod gdb;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -76,10 +78,16 @@ pub fn code(o: &Output) -> i32 {
 
 /// Records `argv` into `trace` with stdin from /dev/null.
 pub fn record(trace: &Path, argv: &[&str]) -> Output {
+    record_with(trace, &[], argv)
+}
+
+/// Records `argv` into `trace` with extra `rtt record` options and stdin from /dev/null.
+pub fn record_with(trace: &Path, options: &[&str], argv: &[&str]) -> Output {
     rtt()
         .arg("record")
         .arg("-o")
         .arg(trace)
+        .args(options)
         .arg("--")
         .args(argv)
         .stdin(Stdio::null())
@@ -100,28 +108,42 @@ pub fn replay(trace: &Path) -> Output {
 /// Records `argv`, replays it, and checks that stdout and status are identical.
 /// Returns the recording's output.
 pub fn record_replay(name: &str, argv: &[&str], expect_code: i32) -> Output {
+    record_replay_with(name, &[], argv, expect_code, 1)
+}
+
+/// Records `argv` with `rtt record` options `options`, replays it `replays` times, and
+/// checks that every replay's stdout and status are the recording's.
+pub fn record_replay_with(
+    name: &str,
+    options: &[&str],
+    argv: &[&str],
+    expect_code: i32,
+    replays: usize,
+) -> Output {
     let trace = fresh_trace_dir(name);
-    let rec = record(&trace, argv);
+    let rec = record_with(&trace, options, argv);
     assert_eq!(
         code(&rec),
         expect_code,
         "{name}: rtt record exit status; stderr:\n{}",
         String::from_utf8_lossy(&rec.stderr)
     );
-    let rep = replay(&trace);
-    assert_eq!(
-        code(&rep),
-        expect_code,
-        "{name}: rtt replay exit status; stderr:\n{}",
-        String::from_utf8_lossy(&rep.stderr)
-    );
-    if rec.stdout != rep.stdout {
-        panic!(
-            "{name}: replayed stdout differs\n--- recorded ---\n{}\n--- replayed ---\n{}\n--- replay stderr ---\n{}",
-            String::from_utf8_lossy(&rec.stdout),
-            String::from_utf8_lossy(&rep.stdout),
+    for _ in 0..replays {
+        let rep = replay(&trace);
+        assert_eq!(
+            code(&rep),
+            expect_code,
+            "{name}: rtt replay exit status; stderr:\n{}",
             String::from_utf8_lossy(&rep.stderr)
         );
+        if rec.stdout != rep.stdout {
+            panic!(
+                "{name}: replayed stdout differs\n--- recorded ---\n{}\n--- replayed ---\n{}\n--- replay stderr ---\n{}",
+                String::from_utf8_lossy(&rec.stdout),
+                String::from_utf8_lossy(&rep.stdout),
+                String::from_utf8_lossy(&rep.stderr)
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&trace);
     rec
@@ -140,7 +162,12 @@ pub fn record_replay_testprog(name: &str) {
         argv.extend(a.split_whitespace().map(str::to_string));
     }
     let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-    let rec = record_replay(name, &argv, expect);
+    let options = header(&text, "rtt").unwrap_or_default();
+    let options: Vec<&str> = options.split_whitespace().collect();
+    let replays = header(&text, "replays")
+        .map(|v| v.parse().expect("replays header"))
+        .unwrap_or(1);
+    let rec = record_replay_with(name, &options, &argv, expect, replays);
     if expect == 0 {
         let out = String::from_utf8_lossy(&rec.stdout);
         assert!(

@@ -2,6 +2,7 @@
 //! `clone` syscall inside it. Checkpoint processes never run; restoring forks them again
 //! and replay continues in the copies.
 
+use super::threads::{self, Parked, ThreadSnap};
 use super::{At, Replayer, Tail, Task};
 use crate::error::{Error, Result};
 use crate::mem::Memory;
@@ -24,6 +25,12 @@ pub(crate) struct TaskSnap {
     /// Contents of shared writable mappings, which a fork does not copy: the checkpoint
     /// and the replay see the same pages, so they are saved and written back on restore.
     shared: std::sync::Arc<Vec<(u64, Vec<u8>)>>,
+    name: String,
+    clear_tid: Option<u64>,
+    /// How the forked thread is held in a syscall.
+    parked: Parked,
+    /// The process's other threads.
+    threads: Vec<ThreadSnap>,
 }
 
 /// The replayer's state at a checkpoint, with the processes that hold the tracees' state.
@@ -88,41 +95,65 @@ const ERESTARTNOINTR: i64 = 513;
 
 impl Replayer {
     /// Whether every task is stopped in a state that a checkpoint captures exactly: in user
-    /// mode (no syscall in progress, no signal waiting to be delivered) and alone in its
-    /// address space.
+    /// mode (no syscall in progress, no signal waiting to be delivered), each process
+    /// alone in its address space. In a multithreaded process, threads may also be parked
+    /// at a syscall's seccomp stop (see [`threads`]).
     pub(crate) fn checkpointable(&self) -> bool {
-        let mut mms: Vec<u64> = self.tasks.values().map(|t| t.mm).collect();
-        mms.sort_unstable();
-        let alone = mms.windows(2).all(|w| w[0] != w[1]);
-        alone
-            && !self.tasks.is_empty()
-            && self.tasks.values().all(|t| {
-                let quiet = t.stopped
-                    && t.held.is_none()
-                    && !t.group_stopped
-                    && t.pending_sig == 0
-                    && t.entry.is_none()
-                    && t.wake.is_none()
-                    && t.woken.is_none();
-                let user_mode = match t.at {
-                    At::Skipped | At::Trap | At::Signal => true,
-                    // A result the kernel would turn into a restart is kernel state.
-                    At::Exit => sys::getregs(t.pid)
-                        .map(|r| !(512..=516).contains(&(r.rax() as i64).wrapping_neg()))
-                        .unwrap_or(false),
-                    At::Initial | At::Entry => false,
-                };
-                quiet && user_mode
+        if self.tasks.is_empty() {
+            return false;
+        }
+        self.groups().iter().all(|g| match g.as_slice() {
+            [tid] => self.tasks.get(tid).is_some_and(|t| {
+                threads::thread_saveable(t) && t.entry.is_none() && t.at != At::Initial
+            }),
+
+            _ => self.group_saveable(g),
+        })
+    }
+
+    /// The recorded tids by address space, each group's leader first.
+    fn groups(&self) -> Vec<Vec<i32>> {
+        let mut by_mm: std::collections::BTreeMap<u64, Vec<i32>> = Default::default();
+        for (&tid, t) in &self.tasks {
+            by_mm.entry(t.mm).or_default().push(tid);
+        }
+        by_mm
+            .into_values()
+            .map(|mut g| {
+                g.sort_unstable_by_key(|tid| {
+                    let pid = self.tasks.get(tid).map_or(0, |t| t.pid);
+                    (crate::procmaps::tgid_of(pid) != Some(pid), *tid)
+                });
+                g
             })
+            .collect()
+    }
+
+    /// A multithreaded process: one thread group, led by a thread that can be forked.
+    fn group_saveable(&self, g: &[i32]) -> bool {
+        let pids: Vec<i32> = g
+            .iter()
+            .filter_map(|t| self.tasks.get(t))
+            .map(|t| t.pid)
+            .collect();
+        let Some(tgid) = pids.first().and_then(|&p| crate::procmaps::tgid_of(p)) else {
+            return false;
+        };
+        pids[0] == tgid
+            && pids
+                .iter()
+                .all(|&p| crate::procmaps::tgid_of(p) == Some(tgid))
+            && g.iter()
+                .filter_map(|t| self.tasks.get(t))
+                .all(threads::thread_saveable)
+            && self.tasks.get(&g[0]).is_some_and(|t| t.at != At::Initial)
     }
 
     /// Forks every task into a checkpoint. The caller checked [`Self::checkpointable`].
     pub(crate) fn snapshot(&mut self) -> Result<Snapshot> {
-        let mut tids: Vec<i32> = self.tasks.keys().copied().collect();
-        tids.sort_unstable();
         let mut tasks = Vec::new();
-        for tid in tids {
-            match self.snapshot_task(tid) {
+        for g in self.groups() {
+            match self.snapshot_group(&g) {
                 Ok(t) => tasks.push(t),
                 Err(e) => {
                     tasks.iter().for_each(|t| discard(t.pid));
@@ -137,7 +168,19 @@ impl Replayer {
         })
     }
 
+    /// Forks process `g` (its leader first) and saves its other threads.
+    fn snapshot_group(&mut self, g: &[i32]) -> Result<TaskSnap> {
+        let mut others = Vec::new();
+        for &tid in &g[1..] {
+            others.push(self.save_thread(tid)?);
+        }
+        let mut snap = self.snapshot_task(g[0])?;
+        snap.threads = others;
+        Ok(snap)
+    }
+
     fn snapshot_task(&mut self, tid: i32) -> Result<TaskSnap> {
+        let parked = self.park_state(tid)?;
         let t = self.task(tid)?;
         let (pid, at) = (t.pid, t.at);
         let insn = match t.syscall_insn {
@@ -150,7 +193,13 @@ impl Replayer {
         };
         let regs = sys::getregs(pid)?;
         let child = fork_process(pid, insn, at == At::Skipped, &regs)?;
-        if at == At::Skipped {
+        if let Parked::InPlace(_) = parked {
+            // Its skipped syscall became the clone: enter it again.
+            if let Err(e) = threads::repark(pid, &parked, &regs) {
+                discard(child);
+                return Err(e);
+            }
+        } else if at == At::Skipped {
             // The seccomp stop became the clone's exit stop.
             self.task(tid)?.at = At::Exit;
         }
@@ -174,6 +223,10 @@ impl Replayer {
             mm: t.mm,
             exec_subst: t.exec_subst.clone(),
             shared: std::sync::Arc::new(shared),
+            name: t.name.clone(),
+            clear_tid: t.clear_tid,
+            parked,
+            threads: Vec::new(),
         })
     }
 
@@ -186,10 +239,18 @@ impl Replayer {
             for (addr, data) in ts.shared.iter() {
                 mem.write(RemoteAddr(*addr), data)?;
             }
+            // Threads are cloned from the leader in user mode, before it is parked.
+            for th in &ts.threads {
+                self.recreate_thread(pid, ts.insn, ts.mm, th)?;
+            }
             let mut task = Task::new(pid, mem, ts.mm);
             task.at = At::Trap;
+            threads::repark(pid, &ts.parked, &ts.regs)?;
+            ts.parked.mark(&mut task);
             task.syscall_insn = Some(ts.insn);
             task.exec_subst = ts.exec_subst.clone();
+            task.name = ts.name.clone();
+            task.clear_tid = ts.clear_tid;
             self.tasks.insert(ts.tid, task);
         }
         self.tails = snap.tails.clone();
@@ -200,11 +261,26 @@ impl Replayer {
 
     /// Kills the replayed processes (not the checkpoints).
     pub(crate) fn kill_tasks(&mut self) {
+        // Every thread of the processes, known to the replayer or not (one recreated by a
+        // restore that failed half-way): a thread group's leader is reaped only after its
+        // other threads, so those are waited for first.
+        let mut pids: Vec<(bool, i32)> = Vec::new();
         for t in self.tasks.values() {
-            sys::kill_hard(t.pid);
+            let tgid = crate::procmaps::tgid_of(t.pid);
+            pids.push((tgid == Some(t.pid), t.pid));
+            if let Some(tgid) = tgid {
+                for tid in crate::procmaps::threads_of(tgid) {
+                    pids.push((tid == tgid, tid));
+                }
+            }
         }
-        for t in self.tasks.values() {
-            let _ = sys::waitpid(t.pid, false);
+        pids.sort_unstable();
+        pids.dedup();
+        for &(_, pid) in &pids {
+            sys::kill_hard(pid);
+        }
+        for &(_, pid) in &pids {
+            let _ = sys::waitpid(pid, false);
         }
         self.tasks.clear();
     }
@@ -213,7 +289,13 @@ impl Replayer {
 /// Runs syscall `nr(args)` in stopped process `pid` with the `syscall` instruction at
 /// `insn`, and returns its result. `in_entry`: `pid` is in a seccomp stop, whose syscall is
 /// replaced. The registers are left as the syscall's exit made them.
-fn run_syscall(pid: i32, insn: u64, in_entry: bool, nr: i64, args: [u64; 6]) -> Result<i64> {
+pub(super) fn run_syscall(
+    pid: i32,
+    insn: u64,
+    in_entry: bool,
+    nr: i64,
+    args: [u64; 6],
+) -> Result<i64> {
     let mut regs = sys::getregs(pid)?;
     if !in_entry {
         regs.set_rip(insn);
@@ -292,13 +374,13 @@ pub(super) fn first_stop(pid: i32) -> Result<Option<Stop>> {
     }
 }
 
-fn fork_failed(pid: i32, stop: &Stop) -> Error {
+pub(super) fn fork_failed(pid: i32, stop: &Stop) -> Error {
     Error::Refused(format!(
         "cannot make a checkpoint: process {pid} stopped unexpectedly ({stop:?})"
     ))
 }
 
-fn expect(pid: i32, want: Stop, how: Resume) -> Result<()> {
+pub(super) fn expect(pid: i32, want: Stop, how: Resume) -> Result<()> {
     let stop = wait_raw(pid, how)?;
     if stop != want {
         return Err(fork_failed(pid, &stop));

@@ -35,6 +35,11 @@ impl Replayer {
         Ok(self.task(tid)?.pid)
     }
 
+    /// The name of thread `tid` (its `comm`).
+    pub(crate) fn name_of(&mut self, tid: i32) -> Result<String> {
+        Ok(self.task(tid)?.name.clone())
+    }
+
     /// The registers of `tid`.
     pub(crate) fn regs_of(&mut self, tid: i32) -> Result<Regs> {
         let pid = self.task(tid)?.pid;
@@ -88,5 +93,6 @@ pub(crate) fn runs_user_code(ev: &Event) -> bool {
             | Event::Rdtsc { .. }
             | Event::GroupStop { .. }
             | Event::Pause { .. }
+            | Event::Preempt { .. }
     )
 }

@@ -11,6 +11,7 @@ mod inspect;
 mod process;
 mod signal;
 mod syscall;
+mod threads;
 
 pub(crate) use arm::{dr7, Arm, HwWatch, Pause};
 pub(crate) use fork::Snapshot;
@@ -100,7 +101,7 @@ enum Mode {
     },
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Entry {
     nr: i64,
     args: [u64; 6],
@@ -136,6 +137,12 @@ struct Task {
     alarm: Option<sys::CpuAlarm>,
     /// Whether `alarm` is counting.
     alarm_armed: bool,
+    /// The thread's name (`comm`) as the program set it: inherited, the executable's at
+    /// exec, changed by prctl(PR_SET_NAME), whose replay is emulated.
+    name: String,
+    /// The address the kernel zeroes when the thread ends (CLONE_CHILD_CLEARTID,
+    /// set_tid_address), kept for recreating the thread from a checkpoint.
+    clear_tid: Option<u64>,
 }
 
 /// The part of a file mapping past the end of the file, made PROT_NONE at replay so that
@@ -266,7 +273,7 @@ impl EventKind {
                 tid: *tid,
                 status: *status,
             },
-            Event::Pause { tid, .. } => EventKind::Pause { tid: *tid },
+            Event::Pause { tid, .. } | Event::Preempt { tid, .. } => EventKind::Pause { tid: *tid },
             _ => EventKind::Other,
         }
     }
@@ -448,6 +455,7 @@ impl Replayer {
                 Event::Rdtsc { tid, value, aux } => self.rdtsc(tid, value, aux)?,
                 Event::GroupStop { tid, signo } => self.group_stop(tid, signo)?,
                 Event::Pause { tid, regs } => self.pause_point(tid, &regs)?,
+                Event::Preempt { tid, regs } => self.preempt_point(tid, &regs)?,
                 Event::SetRegs { tid, regs } => {
                     let pid = self.task(tid)?.pid;
                     sys::setregs(pid, &regs)?;
@@ -640,13 +648,27 @@ impl Replayer {
             }
             t.stopped = false;
         }
-        let got = match self.wait_for(tid, None)? {
-            Stop::Exited(c) => ExitStatus::Code(c),
-            Stop::Killed(s) => ExitStatus::Signal(s),
-            other => {
-                return Err(self.diverged(format!(
-                    "expected thread {tid} to end ({status}), it stopped: {other:?}"
-                )))
+        let mut tries = 0;
+        let got = loop {
+            match self.wait_for(tid, None)? {
+                Stop::Exited(c) => break ExitStatus::Code(c),
+                Stop::Killed(s) => break ExitStatus::Signal(s),
+                other if tries < 8 && self.release_group_exit(tid)? => {
+                    // Another thread's exit_group ends this one: let that run, and this
+                    // thread go on into its death.
+                    tries += 1;
+                    let how = if other == Stop::Syscall || matches!(other, Stop::Event(_)) {
+                        Resume::Syscall
+                    } else {
+                        Resume::Cont
+                    };
+                    sys::resume(how, pid, 0)?;
+                }
+                other => {
+                    return Err(self.diverged(format!(
+                        "expected thread {tid} to end ({status}), it stopped: {other:?}"
+                    )))
+                }
             }
         };
         if got != status {
@@ -654,6 +676,25 @@ impl Replayer {
         }
         self.tasks.remove(&tid);
         Ok(())
+    }
+
+    /// Lets a thread of `tid`'s process that entered exit_group go on, so that the kernel
+    /// ends the process's other threads; false when there is none.
+    fn release_group_exit(&mut self, tid: i32) -> Result<bool> {
+        let mm = self.task(tid)?.mm;
+        let exiting = self.tasks.iter().find_map(|(&t, x)| {
+            let e = x.entry.as_ref()?;
+            (t != tid && x.mm == mm && e.nr == libc::SYS_exit_group).then_some(t)
+        });
+        let Some(other) = exiting else {
+            return Ok(false);
+        };
+        let t = self.task(other)?;
+        if t.stopped && t.held.is_none() {
+            sys::resume(Resume::Syscall, t.pid, 0)?;
+            t.stopped = false;
+        }
+        Ok(true)
     }
 
     pub(crate) fn kill_all(&mut self) {
@@ -683,6 +724,8 @@ impl Task {
             woken: None,
             group_stopped: false,
             exec_subst: None,
+            name: String::new(),
+            clear_tid: None,
         }
     }
 }

@@ -51,6 +51,13 @@ impl Replayer {
         };
         let mut task = Task::new(pid, mem, mm);
         task.syscall_insn = self.task(parent)?.syscall_insn;
+        task.name = self.task(parent)?.name.clone();
+        let p = self.task(parent)?;
+        task.clear_tid = p.entry.as_ref().and_then(|e| {
+            crate::tracee::clone_info(e.nr, &e.args, &p.mem)
+                .ok()
+                .and_then(|i| i.clear_tid_addr)
+        });
         self.tasks.insert(child, task);
         sys::resume(sys::Resume::Syscall, ppid, 0)?;
         self.task(parent)?.stopped = false;
@@ -74,6 +81,7 @@ impl Replayer {
         let pid = self.task(tid)?.pid;
         let mem = Memory::open(pid)?;
         let hash = self.exe_hash(pid)?;
+        self.task(tid)?.name = comm_of(exe);
         if hash != exe_hash {
             return Err(Error::Trace(format!(
                 "{exe} has changed since it was recorded; this trace cannot be replayed with it"
@@ -131,4 +139,10 @@ impl Replayer {
         self.exe_hashes.insert(key, h.clone());
         Ok(h)
     }
+}
+
+/// The name the kernel gives a thread that executes `exe`: its file name, at most 15 bytes.
+fn comm_of(exe: &str) -> String {
+    let base = exe.rsplit('/').next().unwrap_or(exe).as_bytes();
+    String::from_utf8_lossy(&base[..base.len().min(15)]).into_owned()
 }

@@ -45,6 +45,16 @@ impl Replayer {
             )));
         }
         let first_exec = self.index == 0 && nr == libc::SYS_execve;
+        if nr == libc::SYS_prctl && args[0] == libc::PR_SET_NAME as u64 {
+            let t = self.task(tid)?;
+            if let Ok(b) = t.mem.read(crate::remote::RemoteAddr(args[1]), 16) {
+                let end = b.iter().position(|&c| c == 0).unwrap_or(15).min(15);
+                t.name = String::from_utf8_lossy(&b[..end]).into_owned();
+            }
+        }
+        if nr == libc::SYS_set_tid_address {
+            self.task(tid)?.clear_tid = (args[0] != 0).then_some(args[0]);
+        }
         let t = self.task(tid)?;
         let pid = t.pid;
         let mut regs = sys::getregs(pid)?;
@@ -265,7 +275,11 @@ impl Replayer {
         if let Mode::EmulateInPlace = entry.mode {
             return self.finish_exit(tid, &entry, ret, writes, echo, At::Skipped);
         }
-        let stop = self.wait_for(tid, None)?;
+        // Held when a checkpoint took the stop early.
+        let stop = match self.task(tid)?.held.take() {
+            Some(stop) => stop,
+            None => self.wait_for(tid, None)?,
+        };
         if stop != Stop::Syscall {
             return Err(self.diverged(format!(
                 "expected thread {tid} to return from {}, it stopped: {stop:?}",

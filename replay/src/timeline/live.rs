@@ -289,6 +289,7 @@ impl Travel for LiveTimeline {
                     tid,
                     pid: tid,
                     current: Some(tid) == focus,
+                    name: crate::procmaps::comm_of(tid),
                 })
                 .collect());
         }
@@ -300,6 +301,12 @@ impl Travel for LiveTimeline {
             return self.rec.regs(t);
         }
         self.tl()?.regs()
+    }
+    fn regs_of(&mut self, tid: i32) -> Result<Regs> {
+        if self.live {
+            return self.rec.regs(tid);
+        }
+        self.tl()?.regs_of(tid)
     }
     fn read_memory(&mut self, addr: u64, len: usize) -> Result<Vec<u8>> {
         if self.live {

@@ -183,6 +183,8 @@ pub struct TaskInfo {
     pub pid: i32,
     /// Whether it runs at the current position.
     pub current: bool,
+    /// Its name (`comm`).
+    pub name: String,
 }
 
 /// Something whose hits are counted to name positions.

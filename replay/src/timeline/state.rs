@@ -113,6 +113,7 @@ impl Timeline {
                 tid,
                 pid: self.r.pid_of(tid)?,
                 current: Some(tid) == cur,
+                name: self.r.name_of(tid)?,
             });
         }
         Ok(v)

@@ -33,6 +33,8 @@ pub trait Travel {
     fn tasks(&mut self) -> Result<Vec<TaskInfo>>;
     /// The current thread's registers.
     fn regs(&mut self) -> Result<Regs>;
+    /// Thread `tid`'s registers.
+    fn regs_of(&mut self, tid: i32) -> Result<Regs>;
     /// The current thread's memory.
     fn read_memory(&mut self, addr: u64, len: usize) -> Result<Vec<u8>>;
     /// A thread's memory.
@@ -99,6 +101,9 @@ impl Travel for Timeline {
     }
     fn regs(&mut self) -> Result<Regs> {
         Timeline::regs(self)
+    }
+    fn regs_of(&mut self, tid: i32) -> Result<Regs> {
+        Timeline::regs_of(self, tid)
     }
     fn read_memory(&mut self, addr: u64, len: usize) -> Result<Vec<u8>> {
         Timeline::read_memory(self, addr, len)
