@@ -48,7 +48,7 @@ impl Session {
         let at = if k == 0 { pc } else { pc.saturating_sub(1) };
         let place = self.syms.place(at);
         let func = place.function.unwrap_or_else(|| "??".into());
-        let addr = if k == 0 && self.syms.is_row_start(pc) {
+        let addr = if k == 0 && self.syms.shows_without_address(pc) {
             String::new()
         } else {
             format!("{pc:#018x} in ")

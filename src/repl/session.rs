@@ -648,7 +648,7 @@ impl Session {
         };
         self.current = Some((file.clone(), line));
         let text = self.source_line(&file, line);
-        let at_start = self.syms.is_row_start(pc);
+        let at_start = self.syms.shows_without_address(pc);
         let src = if at_start || header {
             format!("{line}\t{text}")
         } else {

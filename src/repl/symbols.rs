@@ -383,14 +383,17 @@ impl Symbols {
         m.boundaries.contains(&(addr - m.bias))
     }
 
-    /// Whether a row of the line table starts at `addr` (gdb then shows a stop there
-    /// without its address, even when the row continues the line before).
-    pub fn is_row_start(&mut self, addr: u64) -> bool {
-        let Some(m) = self.modules.iter_mut().find(|m| m.contains(addr)) else {
-            return false;
-        };
-        let bias = m.bias;
-        m.line_table().iter().any(|r| r.2 + bias == addr)
+    /// Whether gdb shows a stop at `addr` without its address: where a line starts, or
+    /// where a breakpoint on its function goes (in a function written on one line, that
+    /// is a second row of the same line).
+    pub fn shows_without_address(&mut self, addr: u64) -> bool {
+        if self.is_line_start(addr) {
+            return true;
+        }
+        match self.function_range(addr) {
+            Some((start, _)) => self.after_prologue(start) == addr,
+            None => false,
+        }
     }
 
     /// Function names, for completion.
