@@ -71,3 +71,37 @@ pub fn threads_of(tgid: i32) -> Vec<i32> {
         })
         .unwrap_or_default()
 }
+
+/// Thread `tid`'s scheduler state letter (R, S, D, t, Z...), None once it is gone.
+fn state_of(tid: i32) -> Option<char> {
+    let text = std::fs::read_to_string(format!("/proc/{tid}/stat")).ok()?;
+    // The state follows the command name, which is in parentheses.
+    text.rsplit_once(") ")?.1.chars().next()
+}
+
+/// Waits until thread `tid`, resumed into a syscall, sleeps in it, stops or ends. Gives up
+/// after a few seconds.
+pub fn wait_until_blocked(tid: i32) {
+    for i in 0..200_000u32 {
+        if !matches!(state_of(tid), Some('R')) {
+            return;
+        }
+        if i > 100 {
+            std::thread::sleep(std::time::Duration::from_micros(20));
+        }
+    }
+}
+
+/// Waits until thread `tid` has finished exiting (a zombie, or gone): by then the kernel has
+/// cleared and woken its CLONE_CHILD_CLEARTID word, which other threads may be waiting on.
+/// Gives up after a few seconds.
+pub fn wait_until_dead(tid: i32) {
+    for i in 0..200_000u32 {
+        if matches!(state_of(tid), None | Some('Z') | Some('X') | Some('x')) {
+            return;
+        }
+        if i > 100 {
+            std::thread::sleep(std::time::Duration::from_micros(20));
+        }
+    }
+}

@@ -58,6 +58,8 @@ pub(super) struct FastPath {
     /// Per process, a range of tracee memory found writable since the last syscall that
     /// may have changed the address space.
     writable: HashMap<i32, (u64, u64)>,
+    /// Process id (thread group) of each thread, for getpid.
+    tgids: HashMap<i32, i32>,
 }
 
 fn kind_of(file: &File) -> Kind {
@@ -133,6 +135,7 @@ impl FastPath {
     /// Forgets a process that ended.
     pub fn forget(&mut self, pid: i32) {
         self.writable.remove(&pid);
+        self.tgids.remove(&pid);
         self.pidfds.remove(&pid);
         self.dups.retain(|(p, _), _| *p != pid);
     }
@@ -173,11 +176,25 @@ impl FastPath {
             libc::SYS_read | libc::SYS_pread64 => self.read(pid, my_pid, nr, args, mem)?,
             libc::SYS_write | libc::SYS_pwrite64 => self.write(pid, my_pid, nr, args, mem)?,
             libc::SYS_clock_gettime => clock(args, mem)?,
-            libc::SYS_getpid | libc::SYS_gettid => Some(Done {
+            libc::SYS_gettid => Some(Done {
                 ret: i64::from(pid),
                 writes: vec![],
                 echo: None,
             }),
+            libc::SYS_getpid => {
+                let tgid = match self.tgids.get(&pid) {
+                    Some(&t) => Some(t),
+                    None => crate::procmaps::tgid_of(pid),
+                };
+                tgid.map(|t| {
+                    self.tgids.insert(pid, t);
+                    Done {
+                        ret: i64::from(t),
+                        writes: vec![],
+                        echo: None,
+                    }
+                })
+            }
             _ => None,
         };
         Ok(done)

@@ -97,7 +97,82 @@ impl Recorder {
             echo,
             exec_file,
         });
-        self.resume_in_kernel(tid)
+        let robust = (nr == libc::SYS_exit)
+            .then(|| sys::get_robust_list(tid).ok())
+            .flatten()
+            .filter(|r| r.0 != 0);
+        let tgid = crate::procmaps::tgid_of(tid);
+        self.resume_in_kernel(tid)?;
+        if nr == libc::SYS_exit {
+            // The kernel clears the thread's clear-tid word as it dies, which a joining
+            // thread reads: let that happen before any other thread runs, as at replay.
+            crate::procmaps::wait_until_dead(tid);
+            if let (Some((head, _)), Some(tgid)) = (robust, tgid) {
+                self.robust_released(tid, tgid, head)?;
+            }
+        }
+        if nr == libc::SYS_futex && matches!(args[1] & 0x7f, 6 | 13) {
+            // FUTEX_LOCK_PI(2) marks the word as contended (FUTEX_WAITERS) when it blocks,
+            // long before its exit: the owner's unlock depends on that bit.
+            crate::procmaps::wait_until_blocked(tid);
+            let mem = &self.task_mut(tid)?.mem;
+            if let Ok(data) = mem.read(RemoteAddr(args[0]), 4) {
+                let writes = vec![MemWrite {
+                    addr: args[0],
+                    data,
+                }];
+                self.w.append(&Event::MemoryChanged { tid, writes })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the futex words of the robust list at `head` of thread `tid` (of process
+    /// `tgid`), which just died: the kernel marked the mutexes it held FUTEX_OWNER_DIED,
+    /// which replay cannot redo (the words hold the recorded thread id, not the replayed
+    /// one). Written as a memory change seen by a living thread of the process.
+    fn robust_released(&mut self, tid: i32, tgid: i32, head: u64) -> Result<()> {
+        let witness = self
+            .tasks
+            .keys()
+            .copied()
+            .find(|&t| t != tid && crate::procmaps::tgid_of(t) == Some(tgid));
+        let Some(witness) = witness else {
+            return Ok(());
+        };
+        let mem = &self.task_mut(witness)?.mem;
+        let word = |a: u64| -> Option<u64> {
+            let b = mem.read(RemoteAddr(a), 8).ok()?;
+            Some(u64::from_le_bytes(b.try_into().ok()?))
+        };
+        // struct robust_list_head { next, futex_offset, list_op_pending }
+        let (Some(mut entry), Some(offset), Some(pending)) =
+            (word(head), word(head + 8), word(head + 16))
+        else {
+            return Ok(());
+        };
+        let mut entries = Vec::new();
+        while entry != head && entry != 0 && entries.len() < 2048 {
+            entries.push(entry);
+            entry = word(entry).unwrap_or(0);
+        }
+        if pending != 0 {
+            entries.push(pending);
+        }
+        let mut writes = Vec::new();
+        for e in entries {
+            let addr = e.wrapping_add(offset);
+            if let Ok(data) = mem.read(RemoteAddr(addr), 4) {
+                writes.push(MemWrite { addr, data });
+            }
+        }
+        if !writes.is_empty() {
+            self.w.append(&Event::MemoryChanged {
+                tid: witness,
+                writes,
+            })?;
+        }
+        Ok(())
     }
 
     /// 1 or 2 when fd `fd` of `tid` is rtt's own stdout or stderr.

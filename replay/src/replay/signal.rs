@@ -146,7 +146,7 @@ impl Replayer {
             // pending now, so that the kernel delivers it right after the previous one.
             // At record a real signal did that; at replay one may not come (the replayed
             // child that sent it is not this copy's child after a checkpoint).
-            sys::tgkill(pid, pid, signo)?;
+            sys::tgkill(crate::procmaps::tgid_of(pid).unwrap_or(pid), pid, signo)?;
             return self.expect_signal_stop(tid, signo);
         }
         self.run_to_state(tid, target)

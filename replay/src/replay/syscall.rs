@@ -140,6 +140,10 @@ impl Replayer {
             sys::resume(Resume::Syscall, pid, 0)?;
             t.stopped = false;
         }
+        if nr == libc::SYS_exit {
+            // Dead before the next event, as at record (its clear-tid word is cleared).
+            crate::procmaps::wait_until_dead(pid);
+        }
         Ok(())
     }
 
@@ -264,7 +268,7 @@ impl Replayer {
         let t = self.task(tid)?;
         let pid = t.pid;
         if let Some(sig) = t.wake.take() {
-            sys::tgkill(pid, pid, sig)?;
+            sys::tgkill(crate::procmaps::tgid_of(pid).unwrap_or(pid), pid, sig)?;
             t.woken = Some(sig);
         }
         let Some(entry) = t.entry.take() else {

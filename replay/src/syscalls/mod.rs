@@ -66,6 +66,9 @@ pub enum Custom {
     Sendmmsg,
     /// pselect6: the fd sets and timeout.
     Pselect6,
+    /// futex: the words the kernel itself writes (FUTEX_WAKE_OP's second word, the PI
+    /// operations' owner words).
+    Futex,
 }
 
 /// One piece of memory a syscall may write.

@@ -187,6 +187,24 @@ fn custom_regions(
                 prctl_regions(regions, args, ret);
             }
         }
+        Custom::Futex => {
+            const WAKE_OP: u64 = 5;
+            const LOCK_PI: u64 = 6;
+            const UNLOCK_PI: u64 = 7;
+            const TRYLOCK_PI: u64 = 8;
+            const WAIT_REQUEUE_PI: u64 = 11;
+            const CMP_REQUEUE_PI: u64 = 12;
+            const LOCK_PI2: u64 = 13;
+            match args[1] & 0x7f {
+                WAKE_OP if ret >= 0 => regions.push(args[4], 4),
+                LOCK_PI | UNLOCK_PI | TRYLOCK_PI | LOCK_PI2 => regions.push(args[0], 4),
+                WAIT_REQUEUE_PI | CMP_REQUEUE_PI => {
+                    regions.push(args[0], 4);
+                    regions.push(args[4], 4);
+                }
+                _ => {}
+            }
+        }
         Custom::Recvmsg => {
             if let Ok(total) = u64::try_from(ret) {
                 msghdr_regions(regions, args[1], total, read_mem);

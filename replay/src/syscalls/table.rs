@@ -6,7 +6,7 @@
 //! same value they had at record); capturing less makes replay diverge, so when a layout can
 //! only be approximated the row errs on the large side and says so.
 
-use super::Custom::{Fcntl, Ioctl, Prctl, Pselect6, Recvmmsg, Recvmsg, Sendmmsg};
+use super::Custom::{Fcntl, Futex, Ioctl, Prctl, Pselect6, Recvmmsg, Recvmsg, Sendmmsg};
 use super::Len::{self, Arg, ArgTimes, DerefU32, FdSet, Fixed, Ret, RetTimes};
 use super::Out::{self, Custom};
 use super::Policy::{Emulate, Fake, Reexec, ReexecRestoreResult, Special, Unsupported};
@@ -353,12 +353,11 @@ pub static TABLE: &[SyscallDef] = &[
     // Installs a copy of another process's descriptor.
     sc!(438, "pidfd_getfd",       3, Unsupported),
     sc!(219, "restart_syscall",   0, Emulate),
-    // No outs: the futex word is shared memory that other threads change while this one
-    // is in the kernel, so a copy taken at the syscall exit could undo their later writes
-    // at replay. Only the PI operations (owner tid stored in the word) and FUTEX_WAKE_OP
-    // (writes the word at uaddr2) make the kernel write it; those would need their own
-    // handling.
-    sc!(202, "futex",             6, Emulate),
+    // The futex word is shared memory that other threads change while this one is in the
+    // kernel, so a copy taken at the syscall exit could undo their later writes at
+    // replay: only the words the kernel itself writes are kept (FUTEX_WAKE_OP's second
+    // word, the PI operations' owner words).
+    sc!(202, "futex",             6, Emulate, [Custom(Futex)]),
     sc!(449, "futex_waitv",       5, Emulate),
     sc!(454, "futex_wake",        4, Emulate),
     sc!(455, "futex_wait",        6, Emulate),
