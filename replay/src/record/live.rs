@@ -96,6 +96,7 @@ impl LiveRecorder {
     /// The calling thread becomes the tracer (and traps `rdtsc`).
     pub fn start(opts: &RecordOptions) -> Result<(LiveRecorder, LiveStop)> {
         let mut rec = Recorder::spawn(opts)?;
+        rec.live = true;
         let pid = rec.first;
         rec.adopt_first(pid)?;
         let mut live = LiveRecorder {

@@ -114,6 +114,8 @@ pub(crate) struct Recorder {
     exec_seen: bool,
     first_exec_error: Option<i64>,
     slicer: sched::Slicer,
+    /// Driven by a debugger (`rtt run`), which owns the debug registers and single steps.
+    live: bool,
 }
 
 fn cstring(s: &[u8]) -> Result<CString> {
@@ -212,6 +214,7 @@ impl Recorder {
             exec_seen: false,
             first_exec_error: None,
             slicer: sched::Slicer::new(&opts.scheduling),
+            live: false,
         })
     }
 }

@@ -3,11 +3,18 @@
 //! Every event already switches threads (the thread goes to the back of the ready queue), so a
 //! thread that makes syscalls never needs preempting. A thread that computes gets a CPU-time
 //! alarm (a software task-clock event, [`sys::CpuAlarm`]) when there is more than one tracee.
-//! When it fires and another tracee is ready, the thread gets a short grace period to reach
-//! an event of its own (a preemption point found by registers costs replay a breakpoint hit
-//! per visit of its pc); if it does not, it is preempted where it is and a `Preempt` event
-//! records its registers. Chaos mode draws every slice at random, skips the grace period
-//! and picks the next thread at random among the ready ones.
+//! When it fires and another tracee is ready:
+//! - a thread that spins (single-stepping it for a few dozen instructions brings it back to
+//!   the same registers: it waits for another thread) is preempted there at once. Replay
+//!   finds the point at the first visit of that pc with those registers.
+//! - any other thread gets a short grace period to reach an event of its own, and is then
+//!   left to compute; only after [`BUSY_SLICES`] slices without an event is it preempted
+//!   where it is. A preemption point inside a computation costs replay a breakpoint stop
+//!   (~10-30 us here) per earlier visit of its pc since the thread's last event, so such
+//!   points are made rarely; with no PMU there is no cheaper way to find them.
+//!
+//! A `Preempt` event records the registers. Chaos mode draws every slice at random,
+//! preempts at every expiry and picks the next thread at random among the ready ones.
 
 use super::{Recorder, State};
 use crate::error::Result;
@@ -18,6 +25,12 @@ use crate::trace::{Event, Scheduling};
 const GRACE_NS: u64 = 2_000_000;
 /// Chaos mode's shortest slice.
 const CHAOS_MIN_NS: u64 = 50_000;
+/// Slices a thread that computes (does not spin) may run while others are ready.
+pub(super) const BUSY_SLICES: u32 = 100;
+/// Instructions single-stepped to see whether a thread spins.
+const SPIN_PROBE_STEPS: u32 = 48;
+/// A busy thread is probed again every this many slices (a probe costs about 1 ms).
+const PROBE_EVERY: u32 = 8;
 
 /// Where a thread's alarm is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -36,6 +49,18 @@ pub(super) enum Phase {
 pub(super) struct Slice {
     alarm: Option<sys::CpuAlarm>,
     phase: Phase,
+    /// Slices run out since the thread's last event while others were ready.
+    busy: u32,
+}
+
+/// What single-stepping a thread showed.
+enum Probe {
+    /// Back at these registers: it spins.
+    Spins(crate::regs::Regs),
+    /// It computes.
+    Busy,
+    /// It stopped for something else (a syscall, a signal): this stop, not yet handled.
+    Stopped(i32),
 }
 
 /// The scheduling policy of one recording.
@@ -115,10 +140,32 @@ impl Recorder {
     /// `tid` reached an event of its own: a grace period in progress has done its job.
     pub(super) fn end_grace(&mut self, tid: i32) {
         if let Some(t) = self.tasks.get_mut(&tid) {
+            t.slice.busy = 0;
             if t.slice.phase == Phase::Grace {
                 t.slice.phase = Phase::Idle;
             }
         }
+    }
+
+    /// Single-steps `tid` (stopped at `start`) for a few instructions to see whether it
+    /// comes back to the same registers.
+    fn probe_spin(&mut self, tid: i32, start: &crate::regs::Regs) -> Result<Probe> {
+        for _ in 0..SPIN_PROBE_STEPS {
+            sys::resume(sys::Resume::Step, tid, 0)?;
+            let status = loop {
+                if let Some((_, st)) = sys::waitpid(tid, false)? {
+                    break st;
+                }
+            };
+            if crate::wait::decode(status) != crate::wait::Stop::Signal(libc::SIGTRAP) {
+                return Ok(Probe::Stopped(status));
+            }
+            let now = self.regs(tid)?;
+            if now.same_state(start) {
+                return Ok(Probe::Spins(now));
+            }
+        }
+        Ok(Probe::Busy)
     }
 
     /// Handles a stop of `tid` by [`sys::ALARM_SIGNAL`] with `info`; false when the signal
@@ -143,22 +190,49 @@ impl Recorder {
             .iter()
             .any(|&o| o != tid && self.tasks.get(&o).is_some_and(|x| x.state == State::Ready));
         let chaos = self.slicer.chaos.is_some();
-        if !others || (phase == Phase::Slice && !chaos) {
-            // Go on: a new slice, or the grace period.
-            let ns = if others {
-                GRACE_NS
-            } else {
-                self.slicer.next_slice()
-            };
-            let t = self.task_mut(tid)?;
-            if let Some(a) = &t.slice.alarm {
-                a.arm(ns)?;
-            }
-            t.slice.phase = if others { Phase::Grace } else { Phase::Slice };
-            self.continue_first(tid);
-            return Ok(true);
+        let mut regs = self.regs(tid)?;
+        let busy = self.tasks.get(&tid).map_or(0, |t| t.slice.busy);
+        if others && phase == Phase::Slice && !chaos && !self.live && busy % PROBE_EVERY != 0 {
+            // A busy thread between probes: it computes on.
+            return self.go_on(tid, Phase::Grace, GRACE_NS).map(|()| true);
         }
-        let regs = self.regs(tid)?;
+        if others && phase == Phase::Slice && !chaos && !self.live {
+            match self.probe_spin(tid, &regs)? {
+                Probe::Spins(at) => regs = at,
+                Probe::Busy => {
+                    regs = self.regs(tid)?;
+                    let t = self.task_mut(tid)?;
+                    t.slice.busy += 1;
+                    if t.slice.busy < BUSY_SLICES {
+                        return self.go_on(tid, Phase::Grace, GRACE_NS).map(|()| true);
+                    }
+                }
+                Probe::Stopped(status) => {
+                    // Reached a syscall, a signal...: a switch point of its own.
+                    self.continue_first(tid);
+                    self.running = Some(tid);
+                    self.task_mut(tid)?.state = State::Running;
+                    self.handle(tid, status)?;
+                    return Ok(true);
+                }
+            }
+        } else if !others || (phase == Phase::Slice && !chaos) {
+            // Go on: a new slice, or the grace period.
+            let (next, ns) = if others {
+                (Phase::Grace, GRACE_NS)
+            } else {
+                (Phase::Slice, self.slicer.next_slice())
+            };
+            return self.go_on(tid, next, ns).map(|()| true);
+        } else if phase == Phase::Grace && !chaos {
+            let t = self.task_mut(tid)?;
+            if t.slice.busy > 0 && t.slice.busy < BUSY_SLICES {
+                // A busy thread: it computes on, its slices counted.
+                t.slice.busy += 1;
+                let ns = self.slicer.next_slice();
+                return self.go_on(tid, Phase::Slice, ns).map(|()| true);
+            }
+        }
         self.w.append(&Event::Preempt { tid, regs })?;
         let t = self.task_mut(tid)?;
         if let Some(a) = &t.slice.alarm {
@@ -167,6 +241,17 @@ impl Recorder {
         t.slice.phase = Phase::Idle;
         self.make_ready(tid);
         Ok(true)
+    }
+
+    /// Lets `tid` run on in phase `phase`, its alarm set to `ns`.
+    fn go_on(&mut self, tid: i32, phase: Phase, ns: u64) -> Result<()> {
+        let t = self.task_mut(tid)?;
+        if let Some(a) = &t.slice.alarm {
+            a.arm(ns)?;
+        }
+        t.slice.phase = phase;
+        self.continue_first(tid);
+        Ok(())
     }
 
     /// Lets `tid` go on running user code: ready, at the front of the queue.
