@@ -1,9 +1,9 @@
 //! cflags: -O0 -fno-inline
 //! replays: 2
 
-/* Two named worker threads take turns bumping a counter under a mutex: the program the
-   REPL and gdb thread tests stop in (a breakpoint hit by both workers, going back across
-   thread switches). */
+/* Two named worker threads take strict turns bumping a counter (a mutex and a condition
+   variable): the program the REPL and gdb thread tests stop in (a breakpoint hit by the
+   two workers in turn, going back across thread switches). */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t turn_changed = PTHREAD_COND_INITIALIZER;
+static int turn = 1;
 static int counter;
 static int hits[3];
 
@@ -28,7 +30,11 @@ static void *worker(void *arg)
     prctl(PR_SET_NAME, name);
     for (int i = 0; i < 4; i++) {
         pthread_mutex_lock(&lock);
+        while (turn != who)
+            pthread_cond_wait(&turn_changed, &lock);
         bump(who);
+        turn = 3 - who;
+        pthread_cond_broadcast(&turn_changed);
         pthread_mutex_unlock(&lock);
         usleep(200);
     }

@@ -82,13 +82,12 @@ fn state_of(tid: i32) -> Option<char> {
 /// Waits until thread `tid`, resumed into a syscall, sleeps in it, stops or ends. Gives up
 /// after a few seconds.
 pub fn wait_until_blocked(tid: i32) {
-    for i in 0..200_000u32 {
+    // Tracer and tracees share one CPU: the thread gets on only while rtt sleeps.
+    for _ in 0..200_000u32 {
         if !matches!(state_of(tid), Some('R')) {
             return;
         }
-        if i > 100 {
-            std::thread::sleep(std::time::Duration::from_micros(20));
-        }
+        std::thread::sleep(std::time::Duration::from_micros(10));
     }
 }
 
@@ -96,12 +95,10 @@ pub fn wait_until_blocked(tid: i32) {
 /// cleared and woken its CLONE_CHILD_CLEARTID word, which other threads may be waiting on.
 /// Gives up after a few seconds.
 pub fn wait_until_dead(tid: i32) {
-    for i in 0..200_000u32 {
+    for _ in 0..200_000u32 {
         if matches!(state_of(tid), None | Some('Z') | Some('X') | Some('x')) {
             return;
         }
-        if i > 100 {
-            std::thread::sleep(std::time::Duration::from_micros(20));
-        }
+        std::thread::sleep(std::time::Duration::from_micros(10));
     }
 }
