@@ -261,3 +261,55 @@ fn gdb_names_threads_and_reverse_continues_across_them() {
         .collect();
     assert!(hits.len() >= 2 && hits[0] != hits[1], "{out}");
 }
+
+/// The `who` of each breakpoint stop in `bump`, in order.
+fn bump_hits(out: &str) -> Vec<&str> {
+    out.lines()
+        .filter_map(|l| l.strip_prefix("Breakpoint 1, bump (who="))
+        .filter_map(|l| l.split(')').next())
+        .collect()
+}
+
+#[test]
+fn rtt_run_goes_back_across_threads_and_its_kept_trace_replays_the_same_stops() {
+    let bin = common::build_testprog("thr_gdb");
+    let data = work_dir().join(format!("live-threads-{}", std::process::id()));
+    let mut child = common::rtt()
+        .args(["run", "--keep"])
+        .arg(&bin)
+        .env("RTT_TRACE_DIR", &data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let script = "break bump\nc\nc\nc\ninfo threads\nrc\nrc\nc\nc\nc\ndelete\nc\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(code(&out), 0, "{out:?}");
+    // Strict turns: forward 1 2 1, back 2 1, forward again 2 1 (replayed) and 2 (live).
+    assert_eq!(
+        bump_hits(&text),
+        ["1", "2", "1", "2", "1", "2", "1", "2"],
+        "{text}"
+    );
+    assert!(text.contains("counter=12 hits=4,4"), "{text}");
+    let trace = std::fs::read_dir(&data)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.is_dir())
+        .expect("the kept trace");
+    // The kept trace holds the pauses of the session: each stop is reported once.
+    let replayed = repl(&trace, "break bump\nc\nc\nc\nc\nc\n");
+    assert_eq!(
+        bump_hits(&replayed),
+        ["1", "2", "1", "2", "1"],
+        "{replayed}"
+    );
+}

@@ -27,23 +27,6 @@ fn parse_line(line: &str) -> Option<Mapping> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_a_line() {
-        let m =
-            parse_line("555555554000-555555556000 r--p 00000000 fe:01 123  /usr/bin/true").unwrap();
-        assert_eq!(m.start, 0x555555554000);
-        assert_eq!(m.end, 0x555555556000);
-        assert_eq!(m.perms, "r--p");
-        assert_eq!(m.name, "/usr/bin/true");
-        let anon = parse_line("7ffff7fc1000-7ffff7fc5000 rw-p 00000000 00:00 0 ").unwrap();
-        assert_eq!(anon.name, "");
-    }
-}
-
 /// The thread group (process) id of thread `tid`, from /proc (None once it is gone).
 pub fn tgid_of(tid: i32) -> Option<i32> {
     std::fs::read_to_string(format!("/proc/{tid}/status"))
@@ -100,5 +83,22 @@ pub fn wait_until_dead(tid: i32) {
             return;
         }
         std::thread::sleep(std::time::Duration::from_micros(10));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_line() {
+        let m =
+            parse_line("555555554000-555555556000 r--p 00000000 fe:01 123  /usr/bin/true").unwrap();
+        assert_eq!(m.start, 0x555555554000);
+        assert_eq!(m.end, 0x555555556000);
+        assert_eq!(m.perms, "r--p");
+        assert_eq!(m.name, "/usr/bin/true");
+        let anon = parse_line("7ffff7fc1000-7ffff7fc5000 rw-p 00000000 00:00 0 ").unwrap();
+        assert_eq!(anon.name, "");
     }
 }

@@ -73,12 +73,19 @@ impl Session {
         let list = self.numbered_threads()?;
         let mut out = String::from("  Id   Target Id                  Frame");
         for (n, mark, t) in list {
-            let pc = self.tl.regs_of(t.tid).map(|r| r.rip()).unwrap_or(0);
-            let place = self.syms.place(pc);
-            let func = place.function.unwrap_or_else(|| "??".into());
-            let frame = match (place.file, place.line) {
-                (Some(f), Some(l)) => format!("{func} () at {}:{l}", super::session::basename(&f)),
-                _ => format!("{pc:#018x} in {func} ()"),
+            let frame = match self.tl.regs_of(t.tid).map(|r| r.rip()) {
+                Ok(pc) => {
+                    let place = self.syms.place(pc);
+                    let func = place.function.unwrap_or_else(|| "??".into());
+                    match (place.file, place.line) {
+                        (Some(f), Some(l)) => {
+                            format!("{func} () at {}:{l}", super::session::basename(&f))
+                        }
+                        _ => format!("{pc:#018x} in {func} ()"),
+                    }
+                }
+                // At the live end, a thread blocked in the kernel is not stopped.
+                Err(_) => "(running, in a syscall)".to_string(),
             };
             let target = format!("Thread {} \"{}\"", t.tid, t.name);
             let _ = write!(
@@ -106,6 +113,11 @@ impl Session {
         let (k, tid, name) = (*k, t.tid, t.name.clone());
         if n.is_none() {
             return Ok(format!("[Current thread is {k} (Thread {tid} \"{name}\")]"));
+        }
+        if self.tl.regs_of(tid).is_err() {
+            return Err(format!(
+                "Thread {k} is running, in a syscall at the live end: go back (rsi, rc) to inspect it."
+            ));
         }
         self.threads.selected = Some(tid);
         self.selected = 0;

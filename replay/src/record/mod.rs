@@ -24,7 +24,7 @@ use crate::regs::Regs;
 use crate::sys::{self, Resume, SpawnSpec};
 use crate::trace::{Bytes, Event, Header, Scheduling, TraceWriter, FORMAT_NAME, FORMAT_VERSION};
 use crate::wait::{decode, ExitStatus, Stop};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::ffi::{CString, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
@@ -104,8 +104,6 @@ pub(crate) struct Recorder {
     running: Option<i32>,
     first: i32,
     first_status: Option<ExitStatus>,
-    /// Children whose first stop came before their parent's fork event.
-    early: HashSet<i32>,
     /// Captured files by identity: (hash, size).
     file_cache: HashMap<FileKey, (String, u64)>,
     my_pid: i32,
@@ -206,7 +204,6 @@ impl Recorder {
             running: None,
             first: pid,
             first_status: None,
-            early: HashSet::new(),
             file_cache: HashMap::new(),
             my_pid: std::process::id() as i32,
             fast: fastpath::FastPath::default(),
@@ -324,10 +321,10 @@ impl Recorder {
     fn handle(&mut self, tid: i32, status: i32) -> Result<()> {
         let stop = decode(status);
         if !self.tasks.contains_key(&tid) {
-            // A new child's first stop, reported before its parent's fork event.
-            if let Stop::Signal(_) | Stop::Event(_) | Stop::EventStop = stop {
-                self.early.insert(tid);
-            }
+            // A new child's first stop, reported before its parent's fork event; or, in a
+            // live recording, a stop of a replay traced by the same thread: kept for the
+            // one that waits for it.
+            sys::stash_stop(tid, status);
             return Ok(());
         }
         match stop {

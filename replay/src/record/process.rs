@@ -33,7 +33,8 @@ impl Recorder {
             child_tid_addr: info.child_tid_addr,
             parent_tid_addr: info.parent_tid_addr,
         })?;
-        let early = self.early.remove(&child);
+        // Its first stop may have come before this event.
+        let early = sys::take_stashed(child).is_some();
         let task = Task {
             mem: Memory::open(child)?,
             state: if early { State::Ready } else { State::Unborn },

@@ -56,7 +56,7 @@ pub(super) struct Slice {
 /// What single-stepping a thread showed.
 enum Probe {
     /// Back at these registers: it spins.
-    Spins(crate::regs::Regs),
+    Spins(Box<crate::regs::Regs>),
     /// It computes.
     Busy,
     /// It stopped for something else (a syscall, a signal): this stop, not yet handled.
@@ -162,7 +162,7 @@ impl Recorder {
             }
             let now = self.regs(tid)?;
             if now.same_state(start) {
-                return Ok(Probe::Spins(now));
+                return Ok(Probe::Spins(Box::new(now)));
             }
         }
         Ok(Probe::Busy)
@@ -192,13 +192,18 @@ impl Recorder {
         let chaos = self.slicer.chaos.is_some();
         let mut regs = self.regs(tid)?;
         let busy = self.tasks.get(&tid).map_or(0, |t| t.slice.busy);
-        if others && phase == Phase::Slice && !chaos && !self.live && busy % PROBE_EVERY != 0 {
+        if others
+            && phase == Phase::Slice
+            && !chaos
+            && !self.live
+            && !busy.is_multiple_of(PROBE_EVERY)
+        {
             // A busy thread between probes: it computes on.
             return self.go_on(tid, Phase::Grace, GRACE_NS).map(|()| true);
         }
         if others && phase == Phase::Slice && !chaos && !self.live {
             match self.probe_spin(tid, &regs)? {
-                Probe::Spins(at) => regs = at,
+                Probe::Spins(at) => regs = *at,
                 Probe::Busy => {
                     regs = self.regs(tid)?;
                     let t = self.task_mut(tid)?;

@@ -280,6 +280,13 @@ impl Replayer {
             return self.finish_exit(tid, &entry, ret, writes, echo, At::Skipped);
         }
         // Held when a checkpoint took the stop early.
+        if self.debug {
+            let t = self.task(tid)?;
+            eprintln!(
+                "rtt-debug:   exit of {tid}: mode {:?} stopped {} held {:?} at {:?}",
+                entry.mode, t.stopped, t.held, t.at
+            );
+        }
         let stop = match self.task(tid)?.held.take() {
             Some(stop) => stop,
             None => self.wait_for(tid, None)?,

@@ -81,7 +81,7 @@ pub(super) fn in_user_mode(t: &Task) -> bool {
 /// Takes stopped thread `pid` to the seccomp stop of syscall `nr` with registers `regs`
 /// there: back before its `syscall` instruction (at `regs`'s pc less 2), then run into it.
 fn reenter(pid: i32, nr: i64, regs: &Regs) -> Result<()> {
-    let mut r = regs.clone();
+    let mut r = *regs;
     r.set_rip(r.rip().wrapping_sub(2));
     r.set_rax(nr as u64);
     sys::setregs(pid, &r)?;
@@ -133,6 +133,16 @@ impl Parked {
 impl Replayer {
     /// How `tid` is held in a syscall; takes the exit stop of one in flight now.
     pub(super) fn park_state(&mut self, tid: i32) -> Result<Parked> {
+        if self.debug {
+            let t = self.task(tid)?;
+            eprintln!(
+                "rtt-debug:   park {tid}: stopped {} held {:?} at {:?} entry {:?}",
+                t.stopped,
+                t.held,
+                t.at,
+                t.entry.as_ref().map(|e| e.nr)
+            );
+        }
         let t = self.task(tid)?;
         let Some(e) = t.entry.clone() else {
             return Ok(Parked::No);

@@ -108,9 +108,33 @@ pub fn waitpid_own(nohang: bool) -> Result<Option<(i32, i32)>> {
     wait_with(-1, nohang, libc::__WALL | libc::__WNOTHREAD)
 }
 
+thread_local! {
+    /// Stops of tracees taken by a wait for any tracee that were not its caller's: a live
+    /// recording's wait can take a stop of a replay traced by the same thread, whose own
+    /// wait for that pid then gets it from here.
+    static STASHED: std::cell::RefCell<std::collections::HashMap<i32, i32>> =
+        Default::default();
+}
+
+/// Keeps the raw `status` of `pid`, taken by a wait for another purpose, for the next
+/// [`waitpid`] of `pid` in this thread.
+pub fn stash_stop(pid: i32, status: i32) {
+    STASHED.with(|s| s.borrow_mut().insert(pid, status));
+}
+
+/// Takes a stop of `pid` kept by [`stash_stop`].
+pub fn take_stashed(pid: i32) -> Option<i32> {
+    STASHED.with(|s| s.borrow_mut().remove(&pid))
+}
+
 /// Waits for a state change of `pid` (-1: any tracee). Returns the pid and raw status, or
 /// None when `nohang` and nothing is ready. Retries on EINTR unless rtt was interrupted.
 pub fn waitpid(pid: i32, nohang: bool) -> Result<Option<(i32, i32)>> {
+    if pid > 0 {
+        if let Some(status) = take_stashed(pid) {
+            return Ok(Some((pid, status)));
+        }
+    }
     wait_with(pid, nohang, libc::__WALL)
 }
 
@@ -149,6 +173,7 @@ pub fn tgkill(tgid: i32, tid: i32, sig: i32) -> Result<()> {
 
 /// Sends SIGKILL to `pid`, ignoring a process that is already gone.
 pub fn kill_hard(pid: i32) {
+    take_stashed(pid);
     // SAFETY: kill takes integers only; failure (ESRCH) is harmless here.
     unsafe {
         libc::kill(pid, libc::SIGKILL);

@@ -507,7 +507,9 @@ impl Timeline {
             }
             // A debugger's pause while recording (and what it wrote there) took no
             // instruction: a breakpoint there was reported before it already.
-            let paused_here = self.index_is_pause_instant(index);
+            let next_tid = next.as_ref().and_then(|e| e.tid());
+            let paused_here = self.index_is_pause_instant(index)
+                || next_tid.is_some_and(|t| self.last_event_of_is_pause(index, t));
             if hit.is_none()
                 && report.reports()
                 && *goal == Goal::Continue
@@ -553,6 +555,19 @@ impl Timeline {
                 _ => return false,
             }
         }
+    }
+
+    /// Whether thread `tid`'s last event up to `index` is a pause (or a preemption): it has
+    /// not run since, and a breakpoint where it stands was reported when it got there.
+    fn last_event_of_is_pause(&self, index: u64, tid: i32) -> bool {
+        let end = (index as usize + 1).min(self.kinds.len());
+        self.kinds[..end]
+            .iter()
+            .rev()
+            .take(100_000)
+            .filter_map(|k| k.as_ref())
+            .find(|k| k.tid() == Some(tid))
+            .is_some_and(|k| matches!(k, EventKind::Pause { .. }))
     }
 
     pub(super) fn record_kind(&mut self, index: u64, what: EventKind) {

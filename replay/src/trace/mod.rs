@@ -44,6 +44,11 @@ mod tests {
             cpu_flags: vec!["sse2".into()],
             kernel: "6.x".into(),
             started: 0,
+            scheduling: Scheduling {
+                timeslice_us: 5000,
+                chaos: true,
+                seed: 3,
+            },
         }
     }
 
@@ -91,6 +96,8 @@ mod tests {
         write_events(&d, 100_000);
         let r = TraceReader::open(&d).unwrap();
         assert_eq!(r.header().argv[1].as_bytes(), &[0xff, 0xfe]);
+        assert_eq!(r.header().scheduling.seed, 3);
+        assert!(r.header().scheduling.chaos);
         let (events, truncated) = read_all(&d).unwrap();
         assert!(!truncated);
         assert_eq!(events.len(), 100_001);
