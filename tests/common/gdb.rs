@@ -35,7 +35,9 @@ pub fn gdb_session(connect: &str, commands: &[&str]) -> (String, std::process::E
     };
     let script = dir.join(format!("s{}-{n}.gdb", std::process::id()));
     let out = dir.join(format!("s{}-{n}.out", std::process::id()));
-    let mut text = format!("{connect}\n");
+    // A loaded machine (the whole suite runs at once) can take longer than gdb's default
+    // 2 s to answer; gdb would then resend and lose the protocol's thread.
+    let mut text = format!("set remotetimeout 120\n{connect}\n");
     for c in commands {
         text.push_str(c);
         text.push('\n');
