@@ -183,6 +183,31 @@ impl Session {
     }
 
     fn execute(&mut self, cmd: Command) -> CmdResult {
+        let moves = matches!(
+            cmd,
+            Command::Continue
+                | Command::Step(_)
+                | Command::Next(_)
+                | Command::Finish
+                | Command::Until(_)
+                | Command::Advance(_)
+                | Command::Stepi(_)
+                | Command::Nexti(_)
+                | Command::ReverseContinue
+                | Command::ReverseStep(_)
+                | Command::ReverseNext(_)
+                | Command::ReverseFinish
+                | Command::ReverseStepi(_)
+        );
+        if moves {
+            if let Some(note) = self.schedule_note() {
+                return self.dispatch(cmd).map(|out| format!("{note}\n{out}"));
+            }
+        }
+        self.dispatch(cmd)
+    }
+
+    fn dispatch(&mut self, cmd: Command) -> CmdResult {
         let cmd_kind = if matches!(cmd, Command::Until(_)) {
             CmdKind::Until
         } else {

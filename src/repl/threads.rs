@@ -54,6 +54,20 @@ impl Session {
         ))
     }
 
+    /// Said when the program moves while `thread N` selected another thread than the one
+    /// the recording runs next: execution follows the recorded schedule, not the selection.
+    pub(super) fn schedule_note(&mut self) -> Option<String> {
+        let selected = self.threads.selected?;
+        let current = self.tl.current_tid().ok()??;
+        if selected == current {
+            return None;
+        }
+        let n = self.threads.number(current);
+        Some(format!(
+            "[The recorded schedule runs thread {n} (Thread {current}) here; the selected thread is only inspected]"
+        ))
+    }
+
     /// The live threads with their numbers, the inspected one marked.
     fn numbered_threads(
         &mut self,
