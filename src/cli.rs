@@ -101,7 +101,8 @@ pub enum Command {
 /// How the recorder schedules the program's threads (one runs at a time).
 #[derive(Debug, Args)]
 pub struct SchedArgs {
-    /// CPU time a thread may compute while others are ready before it is preempted.
+    /// Time slice: a thread that spins while others are ready is preempted after this much
+    /// CPU time (one that computes, after 100 slices without a syscall).
     #[arg(long, value_name = "MS", default_value_t = 20.0)]
     pub timeslice_ms: f64,
     /// Chaos mode: random time slices (up to --timeslice-ms) and a random choice among
