@@ -72,7 +72,8 @@ pub struct Header {
 /// The recorder's scheduling settings, kept in the header for the record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scheduling {
-    /// CPU time a thread may compute while others wait, before it is preempted.
+    /// The time slice: CPU time after which a thread that spins while others are ready is
+    /// preempted (one that computes, after many slices).
     pub timeslice_us: u64,
     /// Chaos mode: random slices and random choice among ready threads.
     pub chaos: bool,
