@@ -29,6 +29,8 @@ const CHAOS_MIN_NS: u64 = 50_000;
 pub(super) const BUSY_SLICES: u32 = 100;
 /// Instructions single-stepped to see whether a thread spins.
 const SPIN_PROBE_STEPS: u32 = 48;
+/// The trap flag in rflags.
+const TRAP_FLAG: u64 = 0x100;
 /// A busy thread is probed again every this many slices (a probe costs about 1 ms).
 const PROBE_EVERY: u32 = 8;
 
@@ -157,7 +159,17 @@ impl Recorder {
                     break st;
                 }
             };
-            if crate::wait::decode(status) != crate::wait::Stop::Signal(libc::SIGTRAP) {
+            let stop = crate::wait::decode(status);
+            if stop == crate::wait::Stop::Event(libc::PTRACE_EVENT_SECCOMP) {
+                // `syscall` saved rflags in r11 with the trap flag of this single-step:
+                // the program gets the value it has when not stepped (as at replay).
+                let mut regs = self.regs(tid)?;
+                if regs.r11() & TRAP_FLAG != 0 {
+                    regs.set_r11(regs.r11() & !TRAP_FLAG);
+                    sys::setregs(tid, &regs)?;
+                }
+            }
+            if stop != crate::wait::Stop::Signal(libc::SIGTRAP) {
                 return Ok(Probe::Stopped(status));
             }
             let now = self.regs(tid)?;
