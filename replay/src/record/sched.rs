@@ -225,10 +225,8 @@ impl Recorder {
                     }
                 }
                 Probe::Stopped(status) => {
-                    // Reached a syscall, a signal...: a switch point of its own.
-                    self.continue_first(tid);
-                    self.running = Some(tid);
-                    self.task_mut(tid)?.state = State::Running;
+                    // Reached a syscall, a signal...: a switch point of its own, handled as
+                    // a stop of the running thread.
                     self.handle(tid, status)?;
                     return Ok(true);
                 }
