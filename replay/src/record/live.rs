@@ -96,7 +96,6 @@ impl LiveRecorder {
     /// The calling thread becomes the tracer (and traps `rdtsc`).
     pub fn start(opts: &RecordOptions) -> Result<(LiveRecorder, LiveStop)> {
         let mut rec = Recorder::spawn(opts)?;
-        rec.live = true;
         let pid = rec.first;
         rec.adopt_first(pid)?;
         let mut live = LiveRecorder {
@@ -350,6 +349,7 @@ impl LiveRecorder {
             if self.rec.tasks.get(&tid).map(|t| t.state) != Some(State::Ready) {
                 continue;
             }
+            self.rec.debugger_traps = !self.watches.is_empty() || !bps.is_empty();
             self.rec.arm_slice(tid)?;
             let t = self.rec.task_mut(tid)?;
             let sig = std::mem::take(&mut t.pending_sig);

@@ -112,8 +112,9 @@ pub(crate) struct Recorder {
     exec_seen: bool,
     first_exec_error: Option<i64>,
     slicer: sched::Slicer,
-    /// Driven by a debugger (`rtt run`), which owns the debug registers and single steps.
-    live: bool,
+    /// A debugger (`rtt run`) has breakpoints or watchpoints set: single-stepping a thread
+    /// to probe it would pass over them unseen.
+    debugger_traps: bool,
 }
 
 fn cstring(s: &[u8]) -> Result<CString> {
@@ -211,7 +212,7 @@ impl Recorder {
             exec_seen: false,
             first_exec_error: None,
             slicer: sched::Slicer::new(&opts.scheduling),
-            live: false,
+            debugger_traps: false,
         })
     }
 }

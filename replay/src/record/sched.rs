@@ -207,13 +207,13 @@ impl Recorder {
         if others
             && phase == Phase::Slice
             && !chaos
-            && !self.live
+            && !self.debugger_traps
             && !busy.is_multiple_of(PROBE_EVERY)
         {
             // A busy thread between probes: it computes on.
             return self.go_on(tid, Phase::Grace, GRACE_NS).map(|()| true);
         }
-        if others && phase == Phase::Slice && !chaos && !self.live {
+        if others && phase == Phase::Slice && !chaos && !self.debugger_traps {
             match self.probe_spin(tid, &regs)? {
                 Probe::Spins(at) => regs = *at,
                 Probe::Busy => {
