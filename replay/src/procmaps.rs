@@ -62,6 +62,23 @@ fn state_of(tid: i32) -> Option<char> {
     text.rsplit_once(") ")?.1.chars().next()
 }
 
+/// Whether thread `tid` has died (a zombie, or gone).
+pub fn is_dead(tid: i32) -> bool {
+    matches!(state_of(tid), None | Some('Z') | Some('X') | Some('x'))
+}
+
+/// Whether thread `tid` is dead or dies within 50 ms (one killed by SIGKILL is on its way
+/// out: rtt's requests on it fail before it is a zombie).
+pub fn dies_soon(tid: i32) -> bool {
+    for _ in 0..500 {
+        if is_dead(tid) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_micros(100));
+    }
+    false
+}
+
 /// Waits until thread `tid`, resumed into a syscall, sleeps in it, stops or ends. Gives up
 /// after a few seconds.
 pub fn wait_until_blocked(tid: i32) {
@@ -79,7 +96,7 @@ pub fn wait_until_blocked(tid: i32) {
 /// Gives up after a few seconds.
 pub fn wait_until_dead(tid: i32) {
     for _ in 0..200_000u32 {
-        if matches!(state_of(tid), None | Some('Z') | Some('X') | Some('x')) {
+        if is_dead(tid) {
             return;
         }
         std::thread::sleep(std::time::Duration::from_micros(10));

@@ -320,6 +320,23 @@ impl Recorder {
     }
 
     fn handle(&mut self, tid: i32, status: i32) -> Result<()> {
+        match self.handle_stop(tid, status) {
+            // Killed from outside while rtt was handling its stop (reading its memory or
+            // /proc): its end is reported next, and recorded then.
+            Err(_) if self.tasks.contains_key(&tid) && crate::procmaps::dies_soon(tid) => {
+                if self.running == Some(tid) {
+                    self.running = None;
+                }
+                if let Some(t) = self.tasks.get_mut(&tid) {
+                    t.state = State::InSyscall;
+                }
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    fn handle_stop(&mut self, tid: i32, status: i32) -> Result<()> {
         let stop = decode(status);
         if !self.tasks.contains_key(&tid) {
             // A new child's first stop, reported before its parent's fork event; or, in a
