@@ -641,11 +641,14 @@ impl Replayer {
             self.tasks.remove(&tid);
             return Ok(());
         }
-        if t.stopped {
-            {
-                let sig = std::mem::take(&mut t.pending_sig);
-                sys::resume(Resume::Cont, pid, sig)?;
-            }
+        // Another thread's exit_group ends this one: let that run, and this thread is
+        // killed where it stands (resumed, it could run code it never ran at record).
+        let group_exit = self.release_group_exit(tid)?;
+        let t = self.task(tid)?;
+        t.held = None;
+        if t.stopped && !group_exit {
+            let sig = std::mem::take(&mut t.pending_sig);
+            sys::resume(Resume::Cont, pid, sig)?;
             t.stopped = false;
         }
         let mut tries = 0;
@@ -653,17 +656,8 @@ impl Replayer {
             match self.wait_for(tid, None)? {
                 Stop::Exited(c) => break ExitStatus::Code(c),
                 Stop::Killed(s) => break ExitStatus::Signal(s),
-                other if tries < 8 && self.release_group_exit(tid)? => {
-                    // Another thread's exit_group ends this one: let that run, and this
-                    // thread go on into its death.
-                    tries += 1;
-                    let how = if other == Stop::Syscall || matches!(other, Stop::Event(_)) {
-                        Resume::Syscall
-                    } else {
-                        Resume::Cont
-                    };
-                    sys::resume(how, pid, 0)?;
-                }
+                // A stop it was on its way to when the kill came: the kill follows.
+                _ if group_exit && tries < 8 => tries += 1,
                 other => {
                     return Err(self.diverged(format!(
                         "expected thread {tid} to end ({status}), it stopped: {other:?}"
