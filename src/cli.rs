@@ -80,9 +80,41 @@ pub enum Command {
         /// Run rtt and the replayed program on this CPU (default: one chosen by rtt).
         #[arg(long, value_name = "N")]
         cpu: Option<usize>,
+        /// Replay only process PID (and its children), from its first exec (`rtt ps`
+        /// lists the processes).
+        #[arg(short = 'p', long = "pid", value_name = "PID")]
+        pid: Option<i32>,
         /// Trace directory (default: the latest trace).
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
+    },
+    /// Record a test run (CMD's whole process tree) and keep a self-contained, replayable
+    /// trace of each process that failed; exits with CMD's status.
+    Ci {
+        /// Directory for the kept traces and summary.json (must not exist or be empty).
+        #[arg(short = 'o', long = "output", value_name = "DIR", default_value = "rtt-ci")]
+        output: PathBuf,
+        /// Which processes keep a trace: the failed ones (each cut out on its own), or
+        /// all (the whole recording).
+        #[arg(long, value_enum, default_value = "failed")]
+        keep: crate::cmd::Keep,
+        /// Stop recording when the trace reaches SIZE (e.g. 500M, 2G): CMD runs on,
+        /// unrecorded, and the traces end there.
+        #[arg(long, value_name = "SIZE", value_parser = crate::cmd::parse_size)]
+        max_trace_size: Option<u64>,
+        /// Run rtt and the command on this CPU (default: one chosen by rtt).
+        #[arg(long, value_name = "N")]
+        cpu: Option<usize>,
+        #[command(flatten)]
+        sched: SchedArgs,
+        /// The command and its arguments.
+        #[arg(
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "CMD [ARGS]..."
+        )]
+        command: Vec<OsString>,
     },
     /// Print the events of a trace, one per line.
     Dump {

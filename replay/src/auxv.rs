@@ -42,18 +42,67 @@ pub fn patch_at_exec(mem: &Memory, sp: u64) -> Result<Option<RemoteAddr>> {
     Ok(random)
 }
 
-/// The argv of the program whose initial stack starts at `sp`, lossily decoded (display).
-pub fn read_argv(mem: &Memory, sp: u64) -> Result<Vec<String>> {
-    let sp = RemoteAddr(sp);
-    let argc = mem.read_u64(sp)?.min(4096);
-    let mut out = Vec::with_capacity(argc as usize);
-    for i in 0..argc {
-        let ptr = mem.read_u64(sp.offset(8 * (i + 1)))?;
-        let s = mem.read_cstr(RemoteAddr(ptr), 4096)?;
-        out.push(String::from_utf8_lossy(&s).into_owned());
-    }
-    Ok(out)
+/// What the kernel put on a fresh program's stack: argv, environment, auxiliary vector.
+#[derive(Debug, Clone, Default)]
+pub struct InitialStack {
+    /// The arguments, exactly.
+    pub argv: Vec<Vec<u8>>,
+    /// The environment, exactly.
+    pub env: Vec<Vec<u8>>,
+    /// The auxiliary vector's (type, value) pairs, AT_NULL excluded.
+    pub aux: Vec<(u64, u64)>,
 }
+
+impl InitialStack {
+    /// Reads the initial stack whose `argc` is at `sp`.
+    pub fn read(mem: &Memory, sp: u64) -> Result<InitialStack> {
+        let sp = RemoteAddr(sp);
+        let argc = mem.read_u64(sp)?.min(1 << 20);
+        let mut out = InitialStack::default();
+        for i in 0..argc {
+            let ptr = mem.read_u64(sp.offset(8 * (i + 1)))?;
+            out.argv.push(mem.read_cstr(RemoteAddr(ptr), 1 << 17)?);
+        }
+        let mut p = sp.offset(8 * (argc + 2));
+        for _ in 0..(1 << 20) {
+            let ptr = mem.read_u64(p)?;
+            p = p.offset(8);
+            if ptr == 0 {
+                break;
+            }
+            out.env.push(mem.read_cstr(RemoteAddr(ptr), 1 << 17)?);
+        }
+        for _ in 0..512 {
+            let kind = mem.read_u64(p)?;
+            if kind == AT_NULL {
+                break;
+            }
+            out.aux.push((kind, mem.read_u64(p.offset(8))?));
+            p = p.offset(16);
+        }
+        Ok(out)
+    }
+
+    /// The value of auxiliary vector entry `kind`, if present.
+    pub fn aux(&self, kind: u64) -> Option<u64> {
+        self.aux.iter().find(|(k, _)| *k == kind).map(|(_, v)| *v)
+    }
+
+    /// The file name execve was given (the AT_EXECFN string).
+    pub fn execfn(&self, mem: &Memory) -> Result<Vec<u8>> {
+        match self.aux(AT_EXECFN) {
+            Some(addr) => mem.read_cstr(RemoteAddr(addr), 4096),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+/// Auxiliary vector entry: address of the program headers.
+pub const AT_PHDR: u64 = 3;
+/// Auxiliary vector entry: number of program headers.
+pub const AT_PHNUM: u64 = 5;
+/// Auxiliary vector entry: load address of the ELF interpreter.
+pub const AT_BASE: u64 = 7;
 
 const AT_EXECFN: u64 = 31;
 

@@ -15,6 +15,7 @@
 pub mod auxv;
 pub mod cpu;
 pub mod error;
+pub mod interp;
 pub mod linkmap;
 pub mod mem;
 pub mod procmaps;

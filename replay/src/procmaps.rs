@@ -38,6 +38,19 @@ pub fn tgid_of(tid: i32) -> Option<i32> {
         .ok()
 }
 
+/// Thread `tid`'s blocked and ignored signals (bit N-1 for signal N), from /proc.
+pub fn signal_masks(tid: i32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+            .unwrap_or(0)
+    };
+    (field("SigBlk:"), field("SigIgn:"))
+}
+
 /// The name (`comm`) of thread `tid`, from /proc (empty once it is gone).
 pub fn comm_of(tid: i32) -> String {
     std::fs::read_to_string(format!("/proc/{tid}/comm"))

@@ -1,12 +1,15 @@
 //! One module per subcommand; this one dispatches and maps errors to exit codes.
 
+mod ci;
 mod dump;
+mod focus;
 mod gdb;
 mod ps;
 mod record;
 mod replay;
 
 use crate::cli::{Cli, Command};
+pub use ci::{parse_size, Keep};
 use anyhow::Result;
 
 /// Runs the parsed command line; returns the process exit code.
@@ -25,8 +28,21 @@ pub fn run(cli: Cli) -> Result<i32> {
             gdb_listen,
             script,
             cpu,
+            pid,
             dir,
         } => {
+            let focused = match pid {
+                Some(pid) => Some(focus::focus(&crate::tracedir::resolve(dir.clone())?, pid)?),
+                None => None,
+            };
+            let dir = focused.as_ref().map(|f| f.dir.clone()).or(dir);
+            if let Some(p) = focused.as_ref().and_then(|f| f.inner.as_ref()) {
+                eprintln!(
+                    "rtt: process {} never exec'd: it is replayed with the ancestor that did ({})",
+                    p.pid,
+                    p.command()
+                );
+            }
             if gdb {
                 gdb::launch(cpu, dir)
             } else if gdb_stdio {
@@ -34,7 +50,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             } else if let Some(addr) = gdb_listen {
                 gdb::serve_tcp(&addr, cpu, dir)
             } else if autopilot {
-                replay::run(cpu, dir)
+                let code = replay::run(cpu, dir)?;
+                // A process replayed with its ancestor: its own recorded end.
+                let inner = focused.as_ref().and_then(|f| f.inner.as_ref());
+                Ok(inner.and_then(|p| p.exit).map_or(code, |s| s.shell_code()))
             } else {
                 crate::repl::run(crate::tracedir::resolve(dir)?, cpu, script)
             }
@@ -46,6 +65,21 @@ pub fn run(cli: Cli) -> Result<i32> {
             sched,
             command,
         } => run_live(keep, script, cpu, sched.scheduling()?, command),
+        Command::Ci {
+            output,
+            keep,
+            max_trace_size,
+            cpu,
+            sched,
+            command,
+        } => ci::run(ci::CiArgs {
+            output,
+            keep,
+            max_trace_size,
+            cpu,
+            scheduling: sched.scheduling()?,
+            command,
+        }),
         Command::Dump { dir } => dump::run(dir),
         Command::Ps { dir } => ps::run(dir),
     }

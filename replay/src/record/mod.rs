@@ -46,6 +46,12 @@ pub struct RecordOptions {
     pub cpu: Option<usize>,
     /// Time slices and chaos mode.
     pub scheduling: Scheduling,
+    /// Keep the program running when the trace cannot go on (a write fails, the size
+    /// limit is reached, an unsupported syscall): the trace ends there, the program does
+    /// not. Otherwise such a recording stops with an error.
+    pub keep_going: bool,
+    /// Stop writing the trace past this many bytes (with `keep_going`).
+    pub max_trace_size: Option<u64>,
 }
 
 /// How a recording ended.
@@ -55,6 +61,8 @@ pub struct RecordOutcome {
     pub status: ExitStatus,
     /// Number of events written.
     pub events: u64,
+    /// Why the trace stopped before the program did (`keep_going`).
+    pub cut: Option<String>,
 }
 
 /// Where a tracee is in its life, from the scheduler's point of view.
@@ -115,6 +123,8 @@ pub(crate) struct Recorder {
     /// A debugger (`rtt run`) has breakpoints or watchpoints set: single-stepping a thread
     /// to probe it would pass over them unseen.
     debugger_traps: bool,
+    /// [`RecordOptions::keep_going`].
+    keep_going: bool,
 }
 
 fn cstring(s: &[u8]) -> Result<CString> {
@@ -135,11 +145,13 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome> {
     let events = rec.w.event_count();
     match result {
         Ok(status) => {
+            let cut = rec.w.cut_reason();
             rec.w.append(&Event::End { status })?;
             rec.w.finish()?;
             Ok(RecordOutcome {
                 status,
                 events: events + 1,
+                cut,
             })
         }
         Err(e) => {
@@ -177,6 +189,8 @@ impl Recorder {
                 .map(|d| d.as_secs())
                 .unwrap_or(0),
             scheduling: opts.scheduling.clone(),
+            sig_blocked: 0,
+            sig_ignored: 0,
         };
         let spec = SpawnSpec {
             exe: cstring(opts.exe.as_os_str().as_bytes())?,
@@ -193,8 +207,13 @@ impl Recorder {
             cwd: None,
             null_stdio: false,
             no_core: false,
+            sig_blocked: 0,
+            sig_ignored: 0,
         };
-        let w = TraceWriter::create(&opts.trace_dir, &header)?;
+        let mut w = TraceWriter::create(&opts.trace_dir, &header)?;
+        if opts.keep_going {
+            w.cut_when(opts.max_trace_size);
+        }
         let pid = sys::spawn_traced(&spec)?;
         // After the trace writer's thread exists: that thread keeps using vDSO clocks.
         sys::trap_tsc_in_this_thread();
@@ -213,6 +232,7 @@ impl Recorder {
             first_exec_error: None,
             slicer: sched::Slicer::new(&opts.scheduling),
             debugger_traps: false,
+            keep_going: opts.keep_going,
         })
     }
 }

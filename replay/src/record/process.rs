@@ -3,7 +3,9 @@
 use super::{Recorder, State, Task};
 use crate::error::{Error, Result};
 use crate::mem::Memory;
-use crate::trace::Event;
+use crate::trace::{Event, LoadedFile};
+use serde_bytes::ByteBuf;
+use std::os::unix::ffi::OsStringExt;
 use crate::{auxv, procmaps, sys, tracee};
 
 impl Recorder {
@@ -77,18 +79,49 @@ impl Recorder {
             .unwrap_or_default();
         let (exe_hash, _) = self.capture_file(&exe_link)?;
         let maps = procmaps::read(tid)?;
-        let argv = auxv::read_argv(&self.task_mut(tid)?.mem, regs.rsp())?;
+        let mem = &self.task_mut(tid)?.mem;
+        let stack = auxv::InitialStack::read(mem, regs.rsp())?;
+        let filename = stack.execfn(mem)?;
+        let interp_path = crate::interp::interp_in_memory(mem, &stack)?;
+        let interp = match (interp_path, stack.aux(auxv::AT_BASE)) {
+            (Some((_, path)), Some(base)) if base != 0 => {
+                let loaded = maps.iter().find(|m| m.start <= base && base < m.end);
+                // Through map_files, the file mapped even if its path has changed since.
+                let copy = loaded.and_then(|m| {
+                    let by_map = format!("/proc/{tid}/map_files/{:x}-{:x}", m.start, m.end);
+                    self.capture_file(&by_map)
+                        .or_else(|_| self.capture_file(&m.name))
+                        .ok()
+                });
+                copy.map(|(hash, _)| LoadedFile {
+                    path: String::from_utf8_lossy(&path).into_owned(),
+                    hash,
+                })
+            }
+            _ => None,
+        };
+        let cwd = std::fs::read_link(format!("/proc/{tid}/cwd"))
+            .map(|p| p.into_os_string().into_vec())
+            .unwrap_or_default();
         let file_hash = self
             .task_mut(tid)?
             .entry
             .as_ref()
             .and_then(|e| e.exec_file.clone());
+        let (sig_blocked, sig_ignored) = procmaps::signal_masks(tid);
+        let bufs = |v: Vec<Vec<u8>>| v.into_iter().map(ByteBuf::from).collect();
         self.w.append(&Event::Exec {
             tid,
             exe,
             exe_hash,
-            argv,
+            argv: bufs(stack.argv),
             file_hash,
+            filename,
+            env: bufs(stack.env),
+            cwd,
+            interp,
+            sig_blocked,
+            sig_ignored,
             at_random,
             maps,
         })?;

@@ -25,13 +25,18 @@ impl Recorder {
                     || (nr == libc::SYS_ioctl && !syscalls::ioctl_is_known(args[1]))
             }
         };
-        if unsupported {
+        if unsupported && !self.w.is_cut() {
             self.w.append(&Event::Unsupported { tid, nr })?;
             let mut name = syscalls::name(nr);
             if nr == libc::SYS_ioctl {
                 name = format!("ioctl request {:#x}", args[1]);
             }
-            return Err(Error::Unsupported { name, nr, event });
+            if !self.keep_going {
+                return Err(Error::Unsupported { name, nr, event });
+            }
+            // The recording ends here; the program goes on, this syscall run for real.
+            self.w
+                .cut(format!("unsupported syscall {name} at event {event}"));
         }
         self.w.append(&Event::SyscallEntry { tid, nr, args })?;
         if tracee::may_replace_fds(nr) {
@@ -194,7 +199,7 @@ impl Recorder {
             self.first_exec_error = Some(ret);
         }
         let writes = self.captured_writes(tid, &entry, ret)?;
-        let mapped = if entry.nr == libc::SYS_mmap && ret >= 0 {
+        let mapped = if entry.nr == libc::SYS_mmap && ret >= 0 && !self.w.is_cut() {
             self.mapped_file(tid, &entry.args)?
         } else {
             None

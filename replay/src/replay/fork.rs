@@ -21,7 +21,7 @@ pub(crate) struct TaskSnap {
     regs: Regs,
     insn: u64,
     mm: u64,
-    exec_subst: Option<(Vec<u8>, Vec<u8>)>,
+    exec_subst: Option<super::execfile::ExecSubst>,
     /// Contents of shared writable mappings, which a fork does not copy: the checkpoint
     /// and the replay see the same pages, so they are saved and written back on restore.
     shared: std::sync::Arc<Vec<(u64, Vec<u8>)>>,

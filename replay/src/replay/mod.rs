@@ -124,7 +124,7 @@ struct Task {
     /// In a group-stop under PTRACE_LISTEN (not in a ptrace stop).
     group_stopped: bool,
     /// An execve pointed at a copy: (original path, copy's path), same length.
-    exec_subst: Option<(Vec<u8>, Vec<u8>)>,
+    exec_subst: Option<execfile::ExecSubst>,
     /// A stop already waited for that the next [`Replayer::advance`] returns.
     held: Option<Stop>,
     /// How the task was last resumed (to resume it the same way past a discarded signal).
@@ -333,6 +333,8 @@ impl Replayer {
             },
             null_stdio: true,
             no_core: true,
+            sig_blocked: h.sig_blocked,
+            sig_ignored: h.sig_ignored,
         };
         let pid = sys::spawn_traced(&spec)?;
         sys::trap_tsc_in_this_thread();

@@ -80,9 +80,11 @@ impl Replayer {
         }
         let pid = self.task(tid)?.pid;
         let mem = Memory::open(pid)?;
-        let hash = self.exe_hash(pid)?;
         self.task(tid)?.name = comm_of(exe);
-        if hash != exe_hash {
+        let subst = self.task(tid)?.exec_subst.take();
+        // The copies rtt wrote are what was recorded (with interpreter names rewritten);
+        // a file exec'd in place must be unchanged.
+        if subst.is_none() && self.exe_hash(pid)? != exe_hash {
             return Err(Error::Trace(format!(
                 "{exe} has changed since it was recorded; this trace cannot be replayed with it"
             )));
@@ -91,8 +93,16 @@ impl Replayer {
         if let Some(addr) = auxv::patch_at_exec(&mem, regs.rsp())? {
             mem.write(addr, at_random)?;
         }
-        if let Some((original, copy)) = self.task(tid)?.exec_subst.take() {
-            auxv::replace_strings(&mem, regs.rsp(), &copy, &original)?;
+        if let Some(subst) = subst {
+            for (original, copy) in &subst.names {
+                auxv::replace_strings(&mem, regs.rsp(), copy, original)?;
+            }
+            if let Some(path) = &subst.interp {
+                let stack = auxv::InitialStack::read(&mem, regs.rsp())?;
+                if let Some((addr, _)) = crate::interp::interp_in_memory(&mem, &stack)? {
+                    mem.write(addr, path)?;
+                }
+            }
         }
         let now = procmaps::read(pid)?;
         let shape = |m: &[Mapping]| {

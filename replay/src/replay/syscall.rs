@@ -80,10 +80,17 @@ impl Replayer {
         if nr == libc::SYS_execve && matches!(mode, Mode::Reexec) {
             if let Some(Event::Exec {
                 file_hash: Some(hash),
+                exe_hash,
+                interp,
                 ..
             }) = self.lookahead(tid, 1)?
             {
-                self.substitute_exec_file(tid, &regs, &hash)?;
+                let files = super::execfile::ExecFiles {
+                    named: hash,
+                    image: exe_hash,
+                    interp,
+                };
+                self.substitute_exec_file(tid, &regs, &files)?;
             }
         }
         if let Mode::Emulate = mode {

@@ -329,6 +329,10 @@ pub struct SpawnSpec {
     pub null_stdio: bool,
     /// Forbid core dumps (replay must not write files).
     pub no_core: bool,
+    /// Signals to start the program with blocked (bit N-1 for signal N).
+    pub sig_blocked: u64,
+    /// Signals to start the program with ignored.
+    pub sig_ignored: u64,
 }
 
 /// The seccomp filter every tracee runs under: every syscall stops in a
@@ -409,6 +413,21 @@ pub fn spawn_traced(spec: &SpawnSpec) -> Result<i32> {
             libc::prctl(libc::PR_SET_TSC, libc::PR_TSC_SIGSEGV, 0, 0, 0);
             // Wait, stopped, for the tracer to seize us and send SIGCONT.
             libc::kill(libc::getpid(), libc::SIGSTOP);
+            // The dispositions and mask an exec keeps, once the SIGCONT has come.
+            for sig in 1..65 {
+                if spec.sig_ignored & (1u64 << (sig - 1)) != 0
+                    && sig != libc::SIGKILL
+                    && sig != libc::SIGSTOP
+                {
+                    libc::signal(sig, libc::SIG_IGN);
+                }
+            }
+            for sig in 1..65 {
+                if spec.sig_blocked & (1u64 << (sig - 1)) != 0 {
+                    libc::sigaddset(&mut set, sig);
+                }
+            }
+            libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
             // From here on every syscall is reported to the tracer before it runs.
             libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
             if libc::syscall(libc::SYS_seccomp, libc::SECCOMP_SET_MODE_FILTER, 0, &prog) != 0 {

@@ -34,10 +34,20 @@ impl TraceFiles {
                 Ok(None) | Err(_) => break,
             };
             match ev {
-                Event::Exec { exe, exe_hash, .. } => {
+                Event::Exec {
+                    exe,
+                    exe_hash,
+                    interp,
+                    ..
+                } => {
                     files
                         .copies
                         .insert(exe.clone().into_bytes(), reader.file_path(&exe_hash));
+                    if let Some(ld) = interp {
+                        files
+                            .copies
+                            .insert(ld.path.into_bytes(), reader.file_path(&ld.hash));
+                    }
                     files.execs.push((index, exe));
                 }
                 Event::SyscallExit {

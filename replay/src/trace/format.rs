@@ -6,7 +6,7 @@ use crate::wait::ExitStatus;
 use serde::{Deserialize, Serialize};
 
 /// Trace format version; a reader refuses any other.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// The `format` field of every header.
 pub const FORMAT_NAME: &str = "rtt-trace";
 
@@ -21,6 +21,10 @@ pub enum Bytes {
 }
 
 impl Bytes {
+    /// Copies raw bytes.
+    pub fn from_slice(b: &[u8]) -> Bytes {
+        Bytes::new(b.to_vec())
+    }
     /// Wraps raw bytes.
     pub fn new(b: Vec<u8>) -> Bytes {
         match String::from_utf8(b) {
@@ -67,6 +71,13 @@ pub struct Header {
     /// How threads were scheduled (older traces lack it: the defaults).
     #[serde(default)]
     pub scheduling: Scheduling,
+    /// Signals the program started with blocked (bit N-1 for signal N): nonzero in a
+    /// trace cut out of a bigger one at an exec (`extract`).
+    #[serde(default)]
+    pub sig_blocked: u64,
+    /// Signals the program started with ignored.
+    #[serde(default)]
+    pub sig_ignored: u64,
 }
 
 /// The recorder's scheduling settings, kept in the header for the record.
@@ -115,6 +126,15 @@ pub struct MappedFile {
     pub offset: u64,
     /// Size of the file at record time.
     pub file_size: u64,
+}
+
+/// A file the kernel loaded at an exec (the ELF interpreter), captured into the trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadedFile {
+    /// The path as the executable names it (its PT_INTERP string).
+    pub path: String,
+    /// Content hash naming the copy in `files/`.
+    pub hash: String,
 }
 
 /// One line of /proc/PID/maps.
@@ -225,11 +245,27 @@ pub enum Event {
         exe: String,
         /// Content hash of the new executable.
         exe_hash: String,
-        /// The new program's argv (for display).
-        argv: Vec<String>,
+        /// The new program's argv, exactly.
+        argv: Vec<serde_bytes::ByteBuf>,
         /// Content hash of the file execve named (the executable, or a `#!` script), so that
         /// replay can exec a copy instead of whatever is at that path now.
         file_hash: Option<String>,
+        /// The file name execve was given (AT_EXECFN), exactly: a trace cut out from this
+        /// exec starts the program under the same name, so its stack is laid out the same.
+        #[serde(with = "serde_bytes")]
+        filename: Vec<u8>,
+        /// The new program's environment, exactly.
+        env: Vec<serde_bytes::ByteBuf>,
+        /// The working directory at the exec.
+        #[serde(with = "serde_bytes")]
+        cwd: Vec<u8>,
+        /// The ELF interpreter the kernel loaded (`ld.so`), with its copy: replay loads
+        /// the copy, not whatever is at that path on the replaying machine.
+        interp: Option<LoadedFile>,
+        /// Signals blocked at the exec (bit N-1 for signal N): the mask survives exec.
+        sig_blocked: u64,
+        /// Signals ignored at the exec: SIG_IGN survives exec too.
+        sig_ignored: u64,
         /// The 16 AT_RANDOM bytes the kernel gave the program.
         at_random: [u8; 16],
         /// The address space right after exec.
@@ -300,4 +336,12 @@ impl Event {
             Event::End { .. } => None,
         }
     }
+}
+
+/// A command line for display: the arguments lossily decoded, joined by spaces.
+pub fn shown_command(argv: &[serde_bytes::ByteBuf]) -> String {
+    argv.iter()
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

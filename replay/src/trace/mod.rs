@@ -6,12 +6,16 @@
 //! TRACE/files/HASH       copies of mapped files and executables, by content hash
 //! ```
 
+pub mod extract;
 pub mod files;
 pub mod format;
+pub mod procs;
 pub mod reader;
 pub mod writer;
 
+pub use extract::{extract, Extracted};
 pub use files::TraceFiles;
+pub use procs::{processes, Process};
 pub use format::*;
 pub use reader::{EventStream, TraceReader};
 pub use writer::TraceWriter;

@@ -1,5 +1,9 @@
 //! Writing a trace: header first, then events in compressed chunks flushed as they fill and
 //! at least once a second, so that a recorder killed with SIGKILL leaves a replayable prefix.
+//!
+//! A writer told to [`TraceWriter::cut_when`] stops writing, instead of failing, when the
+//! trace reaches a size limit or a write fails (a full disk): the trace keeps its complete
+//! frames, later events and files are dropped, and the recording can go on without it.
 
 use super::format::{Event, Header};
 use super::{CHUNK_MAGIC, EVENTS_FILE, FILES_DIR, HEADER_FILE};
@@ -20,10 +24,20 @@ struct Stream {
     file: File,
     error: Option<String>,
     closed: bool,
+    /// Bytes of complete frames written.
+    written: u64,
+    /// Turn errors into a cut instead of failing.
+    cut_on_error: bool,
+    /// Why writing stopped, once it has.
+    cut: Option<String>,
 }
 
 impl Stream {
     fn flush(&mut self) {
+        if self.cut.is_some() {
+            self.buf.clear();
+            return;
+        }
         if self.buf.is_empty() || self.error.is_some() {
             return;
         }
@@ -35,8 +49,14 @@ impl Stream {
         frame.extend_from_slice(&crc32fast::hash(&comp).to_le_bytes());
         frame.extend_from_slice(&comp);
         // One write per frame: a reader sees whole frames or a detectable truncated tail.
-        if let Err(e) = self.file.write_all(&frame) {
-            self.error = Some(format!("writing the trace's event stream: {e}"));
+        match self.file.write_all(&frame) {
+            Ok(()) => self.written += frame.len() as u64,
+            Err(e) if self.cut_on_error => {
+                // Keep whole frames only: a reader sees where the recording stopped.
+                let _ = self.file.set_len(self.written);
+                self.cut = Some(format!("writing the trace failed ({e})"));
+            }
+            Err(e) => self.error = Some(format!("writing the trace's event stream: {e}")),
         }
         self.buf.clear();
     }
@@ -48,6 +68,10 @@ pub struct TraceWriter {
     stream: Arc<(Mutex<Stream>, Condvar)>,
     flusher: Option<JoinHandle<()>>,
     events: u64,
+    /// Bytes of captured files written.
+    file_bytes: u64,
+    /// Size at which to stop writing (with `cut_on_error`).
+    limit: Option<u64>,
 }
 
 fn lock(s: &Mutex<Stream>) -> std::sync::MutexGuard<'_, Stream> {
@@ -97,6 +121,9 @@ impl TraceWriter {
                 file,
                 error: None,
                 closed: false,
+                written: 0,
+                cut_on_error: false,
+                cut: None,
             }),
             Condvar::new(),
         ));
@@ -120,6 +147,8 @@ impl TraceWriter {
             stream,
             flusher: Some(flusher),
             events: 0,
+            file_bytes: 0,
+            limit: None,
         })
     }
 
@@ -133,30 +162,88 @@ impl TraceWriter {
         self.events
     }
 
-    /// Appends one event.
+    /// From now on, stop writing rather than fail when a write fails or the trace's size
+    /// (events and files) passes `limit` bytes.
+    pub fn cut_when(&mut self, limit: Option<u64>) {
+        lock(&self.stream.0).cut_on_error = true;
+        self.limit = limit;
+    }
+
+    /// Stops writing: the trace ends with the events written so far.
+    pub fn cut(&mut self, why: impl Into<String>) {
+        let mut s = lock(&self.stream.0);
+        if s.cut.is_none() {
+            s.flush();
+            s.cut.get_or_insert_with(|| why.into());
+        }
+    }
+
+    /// Why writing stopped, if it has ([`TraceWriter::cut_when`]).
+    pub fn cut_reason(&self) -> Option<String> {
+        lock(&self.stream.0).cut.clone()
+    }
+
+    /// Whether writing has stopped.
+    pub fn is_cut(&self) -> bool {
+        lock(&self.stream.0).cut.is_some()
+    }
+
+    /// Bytes written so far (complete event frames and captured files).
+    pub fn bytes_written(&self) -> u64 {
+        lock(&self.stream.0).written + self.file_bytes
+    }
+
+    fn check_limit(&mut self) {
+        if let Some(limit) = self.limit {
+            if self.bytes_written() > limit {
+                self.cut(format!("the trace reached its size limit ({limit} bytes)"));
+            }
+        }
+    }
+
+    /// Appends one event (dropped once the writer is cut).
     pub fn append(&mut self, ev: &Event) -> Result<()> {
         let mut s = lock(&self.stream.0);
         if let Some(e) = &s.error {
             return Err(Error::Trace(e.clone()));
+        }
+        if s.cut.is_some() {
+            self.events += 1;
+            return Ok(());
         }
         postcard::to_io(ev, &mut s.buf)
             .map_err(|e| Error::Trace(format!("cannot encode event {}: {e}", self.events)))?;
         self.events += 1;
         if s.buf.len() >= CHUNK_BYTES {
             s.flush();
+            drop(s);
+            self.check_limit();
         }
         Ok(())
     }
 
     /// Copies the file open as `src` into `files/HASH` unless already there; returns
-    /// (hash, size).
+    /// (hash, size). Once the writer is cut, nothing is read or written: ("", 0).
     pub fn store_file(&mut self, src: &Path) -> Result<(String, u64)> {
+        if lock(&self.stream.0).cut.is_some() {
+            return Ok((String::new(), 0));
+        }
         let data =
             std::fs::read(src).map_err(|e| Error::io(format!("read {}", src.display()), e))?;
         let hash = blake3::hash(&data).to_hex().to_string();
         let dest = self.dir.join(FILES_DIR).join(&hash);
         if !dest.exists() {
-            write_atomic(&dest, &data)?;
+            let cut_on_error = lock(&self.stream.0).cut_on_error;
+            match write_atomic(&dest, &data) {
+                Ok(()) => self.file_bytes += data.len() as u64,
+                Err(e) if cut_on_error => {
+                    let _ = std::fs::remove_file(dest.with_extension("tmp"));
+                    self.cut(format!("writing the trace failed ({e})"));
+                    return Ok((String::new(), 0));
+                }
+                Err(e) => return Err(e),
+            }
+            self.check_limit();
         }
         Ok((hash, data.len() as u64))
     }

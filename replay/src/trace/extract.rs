@@ -1,0 +1,161 @@
+//! Cutting one process out of a trace: a new, self-contained trace that starts at one of
+//! the process's execs and holds only the events of that process and its descendants.
+//!
+//! After an exec a process owes nothing to its past but what the exec kept: its file
+//! descriptors (whose syscalls replay emulates), its signal mask and ignored signals (kept
+//! in the Exec event), and the file name, argv and environment that lay out its stack. The
+//! new trace's header starts the program exactly so, and its event stream is the original's
+//! events of the subtree, from the execve's entry on, with its own end.
+
+use super::procs::Process;
+use super::{Bytes, Event, Header, TraceReader, TraceWriter, FILES_DIR};
+use crate::error::{Error, Result};
+use crate::wait::ExitStatus;
+use std::collections::{BTreeSet, HashSet};
+use std::path::Path;
+
+/// What [`extract`] wrote.
+#[derive(Debug, Clone)]
+pub struct Extracted {
+    /// Number of events in the new trace.
+    pub events: u64,
+    /// Whether the new trace ends with the process tree's end (else it stops where the
+    /// original did: an incomplete or cut recording).
+    pub complete: bool,
+    /// How the process ended, if it did within the trace.
+    pub status: Option<ExitStatus>,
+}
+
+/// Writes to `dest` (which must not exist or be empty) a trace of `proc` and its
+/// descendants from its exec `exec_event` on. Captured files are hard-linked from the
+/// original trace when they can be, else copied.
+pub fn extract(src: &TraceReader, proc: &Process, exec_event: u64, dest: &Path) -> Result<Extracted> {
+    let mut events = src.events()?;
+    let pid = proc.pid;
+    // The execve's entry: the event of `pid` just before its exec.
+    let mut entry = None;
+    while events.next_index() < exec_event {
+        match events.next()? {
+            Some(ev @ Event::SyscallEntry { tid, .. }) if tid == pid => entry = Some(ev),
+            Some(_) => {}
+            None => break,
+        }
+    }
+    let exec = events.next()?;
+    let (Some(entry), Some(exec @ Event::Exec { .. })) = (entry, exec) else {
+        return Err(Error::Trace(format!(
+            "event {exec_event} is not an exec of process {pid}"
+        )));
+    };
+    let header = header_at(src.header(), &exec)?;
+    let mut w = TraceWriter::create(dest, &header)?;
+    let mut hashes = BTreeSet::new();
+    let mut tids: HashSet<i32> = HashSet::from([pid]);
+    let mut status = None;
+    for ev in [entry, exec] {
+        note_files(&ev, &mut hashes);
+        w.append(&ev)?;
+    }
+    let mut ended = false;
+    while let Ok(Some(ev)) = events.next() {
+        match &ev {
+            Event::End { .. } => {
+                ended = true;
+                break;
+            }
+            Event::NewTask { parent, child, .. } if tids.contains(parent) => {
+                tids.insert(*child);
+            }
+            Event::Exit { tid, status: s } if tids.contains(tid) => {
+                if *tid == pid && status.is_none() {
+                    status = Some(*s);
+                }
+            }
+            _ => {}
+        }
+        let Some(tid) = ev.tid() else { continue };
+        if !tids.contains(&tid) {
+            continue;
+        }
+        note_files(&ev, &mut hashes);
+        w.append(&ev)?;
+        if let Event::Exit { tid, .. } = ev {
+            // Its id may be given to a process outside the subtree later.
+            tids.remove(&tid);
+        }
+        if matches!(ev, Event::Unsupported { .. }) {
+            break;
+        }
+    }
+    // The subtree ended if every task of it did (the original may end later, or be cut).
+    let complete = tids.is_empty() || ended;
+    if let (true, Some(s)) = (complete, status) {
+        w.append(&Event::End { status: s })?;
+    }
+    let count = w.event_count();
+    w.finish()?;
+    for hash in hashes {
+        link_or_copy(&src.file_path(&hash), &dest.join(FILES_DIR).join(&hash))?;
+    }
+    Ok(Extracted {
+        events: count,
+        complete: complete && status.is_some(),
+        status,
+    })
+}
+
+/// The header of a trace that starts with `exec`: the program as that exec started it.
+fn header_at(orig: &Header, exec: &Event) -> Result<Header> {
+    let Event::Exec {
+        filename,
+        argv,
+        env,
+        cwd,
+        sig_blocked,
+        sig_ignored,
+        ..
+    } = exec
+    else {
+        return Err(Error::Trace("internal: not an exec event".into()));
+    };
+    let mut h = orig.clone();
+    h.exe = Bytes::from_slice(filename);
+    h.argv = argv.iter().map(|a| Bytes::from_slice(a)).collect();
+    h.env = env.iter().map(|a| Bytes::from_slice(a)).collect();
+    h.cwd = Bytes::from_slice(cwd);
+    h.sig_blocked = *sig_blocked;
+    h.sig_ignored = *sig_ignored;
+    Ok(h)
+}
+
+/// The captured files `ev` needs.
+fn note_files(ev: &Event, hashes: &mut BTreeSet<String>) {
+    match ev {
+        Event::Exec {
+            exe_hash,
+            file_hash,
+            interp,
+            ..
+        } => {
+            hashes.insert(exe_hash.clone());
+            hashes.extend(file_hash.iter().cloned());
+            hashes.extend(interp.iter().map(|i| i.hash.clone()));
+        }
+        Event::SyscallExit {
+            mapped: Some(m), ..
+        } => {
+            hashes.insert(m.hash.clone());
+        }
+        _ => {}
+    }
+}
+
+/// Hard-links `src` to `dest` (same file system), else copies it.
+pub(crate) fn link_or_copy(src: &Path, dest: &Path) -> Result<()> {
+    if dest.exists() || std::fs::hard_link(src, dest).is_ok() {
+        return Ok(());
+    }
+    std::fs::copy(src, dest)
+        .map(|_| ())
+        .map_err(|e| Error::io(format!("copy {} to {}", src.display(), dest.display()), e))
+}

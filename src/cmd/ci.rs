@@ -1,0 +1,280 @@
+//! `rtt ci -- CMD`: record a test run's whole process tree, keep a self-contained trace of
+//! each process that failed, write `summary.json`, and exit with CMD's status.
+//!
+//! The run is recorded into one trace (`DIR/.recording`). At the end every process that
+//! failed (nonzero exit, killed by a signal) is cut out of it from its first exec
+//! (`focus::cut_point`, `rtt_replay::trace::extract`) into `DIR/NAME-PID`, with its
+//! descendants and hard links to the files it needs; then the whole recording is deleted.
+//! With `--keep all` the whole recording is kept instead, and every process is listed.
+
+use super::focus::cut_point;
+use super::record::find_program;
+use anyhow::{bail, Context, Result};
+use rtt_replay::record::{record, RecordOptions};
+use rtt_replay::trace::{extract, processes, Process, Scheduling, TraceReader};
+use rtt_replay::wait::ExitStatus;
+use serde::Serialize;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// Which processes keep a trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Keep {
+    /// Only the processes that failed, each cut out into its own trace.
+    Failed,
+    /// The whole recording, with every process listed.
+    All,
+}
+
+/// What `rtt ci` was asked to do.
+pub struct CiArgs {
+    pub output: PathBuf,
+    pub keep: Keep,
+    pub max_trace_size: Option<u64>,
+    pub cpu: Option<usize>,
+    pub scheduling: Scheduling,
+    pub command: Vec<OsString>,
+}
+
+/// One entry of `summary.json`.
+#[derive(Debug, Serialize)]
+struct Entry {
+    command: Vec<String>,
+    pid: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exit_code: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signal: Option<String>,
+    trace: String,
+    size_bytes: u64,
+    replay: String,
+    /// False when the trace stops before the process ended (the recording was cut).
+    complete: bool,
+}
+
+const RECORDING: &str = ".recording";
+const SUMMARY: &str = "summary.json";
+
+/// Parses a size: bytes, or a number with K, M or G (powers of 1024).
+pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                _ => return Err(format!("{s}: give a size like 500M, 2G or a number of bytes")),
+            };
+            (&t[..i], m)
+        }
+        _ => (t, 1),
+    };
+    let n: u64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s}: give a size like 500M, 2G or a number of bytes"))?;
+    match n.checked_mul(mult) {
+        Some(v) if v > 0 => Ok(v),
+        _ => Err(format!("{s}: give a size above 0 and below 16 EiB")),
+    }
+}
+
+pub fn run(args: CiArgs) -> Result<i32> {
+    let prog = PathBuf::from(&args.command[0]);
+    let exe = find_program(&prog)?;
+    let dir = args.output.clone();
+    if dir.exists()
+        && std::fs::read_dir(&dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        bail!("{}: already exists and is not an empty directory", dir.display());
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let recording = dir.join(RECORDING);
+    let opts = RecordOptions {
+        exe,
+        argv: args.command.clone(),
+        env: std::env::vars_os()
+            .map(|(k, v)| {
+                let mut kv = k;
+                kv.push("=");
+                kv.push(v);
+                kv
+            })
+            .collect(),
+        cwd: std::env::current_dir().context("cannot read the current directory")?,
+        trace_dir: recording.clone(),
+        cpu: args.cpu,
+        scheduling: args.scheduling.clone(),
+        keep_going: true,
+        max_trace_size: args.max_trace_size,
+    };
+    let outcome = match record(&opts) {
+        Ok(o) => o,
+        Err(e @ rtt_replay::Error::Spawn(_)) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e).with_context(|| format!("cannot run {}", prog.display()));
+        }
+        Err(e) => {
+            let kept = dir.join("trace");
+            let _ = std::fs::rename(&recording, &kept);
+            eprintln!("rtt: recording failed: {e}");
+            eprintln!("rtt: what was recorded is in {}", kept.display());
+            return Ok(1);
+        }
+    };
+    if let Some(why) = &outcome.cut {
+        eprintln!("rtt: recording stopped early: {why}; the command ran on unrecorded");
+    }
+    let code = outcome.status.shell_code();
+    let entries = keep_traces(&dir, args.keep).context("cannot keep the traces")?;
+    let json = serde_json::to_vec_pretty(&entries).context("cannot encode the summary")?;
+    std::fs::write(dir.join(SUMMARY), json)
+        .with_context(|| format!("cannot write {}", dir.join(SUMMARY).display()))?;
+    report(&args.command, outcome.status, &dir, &entries, args.keep);
+    Ok(code)
+}
+
+/// Turns the recording into the kept traces; returns the summary's entries.
+fn keep_traces(dir: &Path, keep: Keep) -> Result<Vec<Entry>> {
+    let recording = dir.join(RECORDING);
+    let trace = TraceReader::open(&recording)?;
+    let (procs, _) = processes(&trace)?;
+    let mut entries = Vec::new();
+    match keep {
+        Keep::All => {
+            let kept = dir.join("trace");
+            drop(trace);
+            std::fs::rename(&recording, &kept)?;
+            let size = dir_size(&kept);
+            for p in &procs {
+                entries.push(entry(p, dir, &kept, size, p.exit.is_some()));
+            }
+        }
+        Keep::Failed => {
+            for p in procs.iter().filter(|p| p.failed()) {
+                let (root, exec) = cut_point(&procs, p.pid)?;
+                let name = format!("{}-{}", short_name(p), p.pid);
+                let dest = dir.join(&name);
+                extract(&trace, &root, exec, &dest)?;
+                entries.push(entry(p, dir, &dest, dir_size(&dest), true));
+            }
+            drop(trace);
+            std::fs::remove_dir_all(&recording)
+                .with_context(|| format!("cannot remove {}", recording.display()))?;
+        }
+    }
+    Ok(entries)
+}
+
+fn entry(p: &Process, dir: &Path, trace: &Path, size: u64, complete: bool) -> Entry {
+    let rel = trace
+        .strip_prefix(dir)
+        .unwrap_or(trace)
+        .to_string_lossy()
+        .into_owned();
+    let (exit_code, signal) = match p.exit {
+        Some(ExitStatus::Code(c)) => (Some(c), None),
+        Some(ExitStatus::Signal(s)) => (None, Some(rtt_replay::wait::signal_name(s))),
+        None => (None, None),
+    };
+    Entry {
+        command: p
+            .argv
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect(),
+        pid: p.pid,
+        exit_code,
+        signal,
+        replay: format!("rtt replay -p {} {}", p.pid, shell_quote(&trace.display().to_string())),
+        trace: rel,
+        size_bytes: size,
+        complete,
+    }
+}
+
+/// The program's file name, for naming its trace.
+fn short_name(p: &Process) -> String {
+    let arg0 = p.argv.first().map(|a| String::from_utf8_lossy(a).into_owned());
+    let base = arg0
+        .as_deref()
+        .and_then(|a| a.rsplit('/').next())
+        .filter(|b| !b.is_empty())
+        .unwrap_or("process");
+    base.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+        .take(40)
+        .collect()
+}
+
+fn shell_quote(s: &str) -> String {
+    if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+=:,".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// Bytes in the files under `dir`.
+fn dir_size(dir: &Path) -> u64 {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    rd.flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+fn human(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
+        b => format!("{} KiB", b.div_ceil(1024)),
+    }
+}
+
+fn report(command: &[OsString], status: ExitStatus, dir: &Path, entries: &[Entry], keep: Keep) {
+    let cmd: Vec<String> = command.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let summary = dir.join(SUMMARY);
+    eprintln!("rtt: `{}` ended: {status}", cmd.join(" "));
+    if keep == Keep::Failed && entries.is_empty() {
+        eprintln!("rtt: no process failed; no trace kept ({})", summary.display());
+        return;
+    }
+    match keep {
+        Keep::Failed => eprintln!(
+            "rtt: {} failed process{} kept ({}):",
+            entries.len(),
+            if entries.len() == 1 { "" } else { "es" },
+            summary.display()
+        ),
+        Keep::All => eprintln!(
+            "rtt: the whole run kept, {} processes ({}):",
+            entries.len(),
+            summary.display()
+        ),
+    }
+    for e in entries {
+        let how = match (&e.exit_code, &e.signal) {
+            (Some(c), _) => format!("exit {c}"),
+            (_, Some(s)) => format!("killed by {s}"),
+            _ => "still running".into(),
+        };
+        let partial = if e.complete { "" } else { ", incomplete" };
+        eprintln!(
+            "  {:>7}  {:<16} {}  ({}{partial})",
+            e.pid,
+            how,
+            e.command.join(" "),
+            human(e.size_bytes)
+        );
+        eprintln!("           {}", e.replay);
+    }
+}
