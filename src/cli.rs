@@ -92,7 +92,12 @@ pub enum Command {
     /// trace of each process that failed; exits with CMD's status.
     Ci {
         /// Directory for the kept traces and summary.json (must not exist or be empty).
-        #[arg(short = 'o', long = "output", value_name = "DIR", default_value = "rtt-ci")]
+        #[arg(
+            short = 'o',
+            long = "output",
+            value_name = "DIR",
+            default_value = "rtt-ci"
+        )]
         output: PathBuf,
         /// Which processes keep a trace: the failed ones (each cut out on its own), or
         /// all (the whole recording).

@@ -57,7 +57,10 @@ pub fn script_interp(data: &[u8]) -> Option<Range<usize>> {
 /// Where the running program's PT_INTERP path is in its memory, and the path there, found
 /// through its program headers (AT_PHDR). None for a static program, or one without a
 /// PT_PHDR header to locate itself by.
-pub fn interp_in_memory(mem: &Memory, stack: &InitialStack) -> Result<Option<(RemoteAddr, Vec<u8>)>> {
+pub fn interp_in_memory(
+    mem: &Memory,
+    stack: &InitialStack,
+) -> Result<Option<(RemoteAddr, Vec<u8>)>> {
     let (Some(at_phdr), Some(phnum)) = (stack.aux(AT_PHDR), stack.aux(AT_PHNUM)) else {
         return Ok(None);
     };

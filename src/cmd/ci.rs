@@ -64,7 +64,11 @@ pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
                 'K' => 1u64 << 10,
                 'M' => 1 << 20,
                 'G' => 1 << 30,
-                _ => return Err(format!("{s}: give a size like 500M, 2G or a number of bytes")),
+                _ => {
+                    return Err(format!(
+                        "{s}: give a size like 500M, 2G or a number of bytes"
+                    ))
+                }
             };
             (&t[..i], m)
         }
@@ -89,7 +93,10 @@ pub fn run(args: CiArgs) -> Result<i32> {
             .map(|mut d| d.next().is_some())
             .unwrap_or(true)
     {
-        bail!("{}: already exists and is not an empty directory", dir.display());
+        bail!(
+            "{}: already exists and is not an empty directory",
+            dir.display()
+        );
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let recording = dir.join(RECORDING);
@@ -129,7 +136,8 @@ pub fn run(args: CiArgs) -> Result<i32> {
         eprintln!("rtt: recording stopped early: {why}; the command ran on unrecorded");
     }
     let code = outcome.status.shell_code();
-    let entries = keep_traces(&dir, args.keep).context("cannot keep the traces")?;
+    let entries = keep_traces(&dir, args.keep, outcome.status, outcome.cut.is_some())
+        .context("cannot keep the traces")?;
     let json = serde_json::to_vec_pretty(&entries).context("cannot encode the summary")?;
     std::fs::write(dir.join(SUMMARY), json)
         .with_context(|| format!("cannot write {}", dir.join(SUMMARY).display()))?;
@@ -138,10 +146,24 @@ pub fn run(args: CiArgs) -> Result<i32> {
 }
 
 /// Turns the recording into the kept traces; returns the summary's entries.
-fn keep_traces(dir: &Path, keep: Keep) -> Result<Vec<Entry>> {
+///
+/// A recording that was cut holds no end for the processes alive then: when the command
+/// failed, they are kept too (their traces stop at the cut), the first process with the
+/// status the recorder saw.
+fn keep_traces(dir: &Path, keep: Keep, status: ExitStatus, cut: bool) -> Result<Vec<Entry>> {
     let recording = dir.join(RECORDING);
     let trace = TraceReader::open(&recording)?;
-    let (procs, _) = processes(&trace)?;
+    let (mut procs, _) = processes(&trace)?;
+    let unended = cut && status != ExitStatus::Code(0);
+    let mut complete = vec![true; procs.len()];
+    for (i, p) in procs.iter_mut().enumerate() {
+        if p.exit.is_none() {
+            complete[i] = false;
+            if p.ppid.is_none() {
+                p.exit = Some(status);
+            }
+        }
+    }
     let mut entries = Vec::new();
     match keep {
         Keep::All => {
@@ -149,17 +171,26 @@ fn keep_traces(dir: &Path, keep: Keep) -> Result<Vec<Entry>> {
             drop(trace);
             std::fs::rename(&recording, &kept)?;
             let size = dir_size(&kept);
-            for p in &procs {
-                entries.push(entry(p, dir, &kept, size, p.exit.is_some()));
+            for (p, &complete) in procs.iter().zip(&complete) {
+                entries.push(entry(p, dir, &kept, size, complete));
             }
         }
         Keep::Failed => {
-            for p in procs.iter().filter(|p| p.failed()) {
-                let (root, exec) = cut_point(&procs, p.pid)?;
+            for (p, &complete) in procs.iter().zip(&complete) {
+                if !(p.failed() || (unended && !complete)) {
+                    continue;
+                }
+                let (root, exec) = match cut_point(&procs, p.pid) {
+                    Ok(point) => point,
+                    Err(e) => {
+                        eprintln!("rtt: no trace kept for process {}: {e:#}", p.pid);
+                        continue;
+                    }
+                };
                 let name = format!("{}-{}", short_name(p), p.pid);
                 let dest = dir.join(&name);
                 extract(&trace, &root, exec, &dest)?;
-                entries.push(entry(p, dir, &dest, dir_size(&dest), true));
+                entries.push(entry(p, dir, &dest, dir_size(&dest), complete));
             }
             drop(trace);
             std::fs::remove_dir_all(&recording)
@@ -189,7 +220,11 @@ fn entry(p: &Process, dir: &Path, trace: &Path, size: u64, complete: bool) -> En
         pid: p.pid,
         exit_code,
         signal,
-        replay: format!("rtt replay -p {} {}", p.pid, shell_quote(&trace.display().to_string())),
+        replay: format!(
+            "rtt replay -p {} {}",
+            p.pid,
+            shell_quote(&trace.display().to_string())
+        ),
         trace: rel,
         size_bytes: size,
         complete,
@@ -198,20 +233,31 @@ fn entry(p: &Process, dir: &Path, trace: &Path, size: u64, complete: bool) -> En
 
 /// The program's file name, for naming its trace.
 fn short_name(p: &Process) -> String {
-    let arg0 = p.argv.first().map(|a| String::from_utf8_lossy(a).into_owned());
+    let arg0 = p
+        .argv
+        .first()
+        .map(|a| String::from_utf8_lossy(a).into_owned());
     let base = arg0
         .as_deref()
         .and_then(|a| a.rsplit('/').next())
         .filter(|b| !b.is_empty())
         .unwrap_or("process");
     base.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(40)
         .collect()
 }
 
 fn shell_quote(s: &str) -> String {
-    if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+=:,".contains(c)) {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,".contains(c))
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -241,11 +287,17 @@ fn human(bytes: u64) -> String {
 }
 
 fn report(command: &[OsString], status: ExitStatus, dir: &Path, entries: &[Entry], keep: Keep) {
-    let cmd: Vec<String> = command.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let cmd: Vec<String> = command
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let summary = dir.join(SUMMARY);
     eprintln!("rtt: `{}` ended: {status}", cmd.join(" "));
     if keep == Keep::Failed && entries.is_empty() {
-        eprintln!("rtt: no process failed; no trace kept ({})", summary.display());
+        eprintln!(
+            "rtt: no process failed; no trace kept ({})",
+            summary.display()
+        );
         return;
     }
     match keep {

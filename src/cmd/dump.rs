@@ -98,7 +98,10 @@ pub fn describe(ev: &Event) -> String {
             kind,
             ..
         } => format!("{parent} new task {child} ({kind:?})"),
-        Event::Exec { tid, exe, argv, .. } => format!("{tid} exec {exe} [{}]", rtt_replay::trace::shown_command(argv)),
+        Event::Exec { tid, exe, argv, .. } => format!(
+            "{tid} exec {exe} [{}]",
+            rtt_replay::trace::shown_command(argv)
+        ),
         Event::Exit { tid, status } => format!("{tid} ended: {status}"),
         Event::Unsupported { tid, nr } => format!(
             "{tid} unsupported syscall {} ({nr}): recording stopped",

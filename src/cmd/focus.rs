@@ -51,7 +51,12 @@ pub fn cut_point(procs: &[Process], pid: i32) -> Result<(Process, u64)> {
             .rev()
             .find(|p| p.pid == ppid && p.created.unwrap_or(0) < before)
             .cloned()
-            .with_context(|| format!("process {ppid}, the parent of {}, is not in the trace", cur.pid))?;
+            .with_context(|| {
+                format!(
+                    "process {ppid}, the parent of {}, is not in the trace",
+                    cur.pid
+                )
+            })?;
     }
 }
 

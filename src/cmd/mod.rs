@@ -9,8 +9,8 @@ mod record;
 mod replay;
 
 use crate::cli::{Cli, Command};
-pub use ci::{parse_size, Keep};
 use anyhow::Result;
+pub use ci::{parse_size, Keep};
 
 /// Runs the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {

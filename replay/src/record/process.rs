@@ -4,9 +4,9 @@ use super::{Recorder, State, Task};
 use crate::error::{Error, Result};
 use crate::mem::Memory;
 use crate::trace::{Event, LoadedFile};
+use crate::{auxv, procmaps, sys, tracee};
 use serde_bytes::ByteBuf;
 use std::os::unix::ffi::OsStringExt;
-use crate::{auxv, procmaps, sys, tracee};
 
 impl Recorder {
     pub(super) fn ptrace_event(&mut self, tid: i32, ev: i32) -> Result<()> {

@@ -305,9 +305,11 @@ fn catch(sigs: &[libc::c_int]) {
     }
 }
 
-/// Makes rtt ignore SIGINT and SIGQUIT (while recording, Ctrl-C is for the program).
+/// Makes rtt ignore SIGINT and SIGQUIT (while recording, Ctrl-C is for the program), and
+/// SIGXFSZ (a trace write past the file-size limit then fails with EFBIG, handled as a
+/// failed write).
 pub fn ignore_terminal_signals() {
-    for sig in [libc::SIGINT, libc::SIGQUIT] {
+    for sig in [libc::SIGINT, libc::SIGQUIT, libc::SIGXFSZ] {
         // SAFETY: setting a disposition to SIG_IGN has no memory-safety requirements.
         unsafe {
             libc::signal(sig, libc::SIG_IGN);

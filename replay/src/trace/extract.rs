@@ -29,7 +29,12 @@ pub struct Extracted {
 /// Writes to `dest` (which must not exist or be empty) a trace of `proc` and its
 /// descendants from its exec `exec_event` on. Captured files are hard-linked from the
 /// original trace when they can be, else copied.
-pub fn extract(src: &TraceReader, proc: &Process, exec_event: u64, dest: &Path) -> Result<Extracted> {
+pub fn extract(
+    src: &TraceReader,
+    proc: &Process,
+    exec_event: u64,
+    dest: &Path,
+) -> Result<Extracted> {
     let mut events = src.events()?;
     let pid = proc.pid;
     // The execve's entry: the event of `pid` just before its exec.
@@ -94,6 +99,11 @@ pub fn extract(src: &TraceReader, proc: &Process, exec_event: u64, dest: &Path) 
     }
     let count = w.event_count();
     w.finish()?;
+    if !complete {
+        if let Some(why) = src.cut_reason() {
+            let _ = std::fs::write(dest.join(super::CUT_FILE), format!("{why}\n"));
+        }
+    }
     for hash in hashes {
         link_or_copy(&src.file_path(&hash), &dest.join(FILES_DIR).join(&hash))?;
     }

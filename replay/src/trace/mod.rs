@@ -15,8 +15,8 @@ pub mod writer;
 
 pub use extract::{extract, Extracted};
 pub use files::TraceFiles;
-pub use procs::{processes, Process};
 pub use format::*;
+pub use procs::{processes, Process};
 pub use reader::{EventStream, TraceReader};
 pub use writer::TraceWriter;
 
@@ -28,6 +28,9 @@ pub const FRAME_HEADER: usize = 16;
 pub const EVENTS_FILE: &str = "events";
 /// Name of the header file in a trace directory.
 pub const HEADER_FILE: &str = "header.json";
+/// Name of the file that says why a recording stopped before its program did (a text
+/// line; present only then).
+pub const CUT_FILE: &str = "cut";
 /// Name of the captured-files directory.
 pub const FILES_DIR: &str = "files";
 
@@ -53,6 +56,8 @@ mod tests {
                 chaos: true,
                 seed: 3,
             },
+            sig_blocked: 0,
+            sig_ignored: 1 << 12,
         }
     }
 
@@ -92,6 +97,43 @@ mod tests {
             v.push(e);
         }
         Ok((v, s.truncated()))
+    }
+
+    #[test]
+    fn a_size_limit_cuts_the_trace_at_a_whole_frame() {
+        let d = scratch("limit");
+        let mut w = TraceWriter::create(&d, &header()).unwrap();
+        w.cut_when(Some(3_000_000));
+        let src = d.join("some-file");
+        std::fs::write(&src, vec![1u8; 100_000]).unwrap();
+        let (hash, _) = w.store_file(&src).unwrap();
+        assert!(!hash.is_empty());
+        let mut x = 1u64;
+        for i in 0..400_000u64 {
+            // Incompressible data, so that frames are big.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let ev = Event::Rdtsc {
+                tid: 1,
+                value: x,
+                aux: Some(i as u32),
+            };
+            w.append(&ev).unwrap();
+        }
+        assert!(w.is_cut());
+        assert!(w
+            .cut_reason()
+            .unwrap()
+            .contains("size limit (3000000 bytes)"));
+        assert!(w.bytes_written() <= 3_000_000);
+        // Once cut, files are not copied.
+        std::fs::write(&src, vec![2u8; 10]).unwrap();
+        assert_eq!(w.store_file(&src).unwrap().0, "");
+        w.finish().unwrap();
+        let (events, truncated) = read_all(&d).unwrap();
+        assert!(!truncated, "whole frames only");
+        assert!(!events.is_empty() && events.len() < 400_000);
     }
 
     #[test]

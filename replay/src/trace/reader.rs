@@ -86,7 +86,13 @@ impl TraceReader {
         })
     }
 
-    /// Path of the captured file with content hash `hash`.
+    /// Why the recording stopped before its program did, if it did (`rtt ci`).
+    pub fn cut_reason(&self) -> Option<String> {
+        let text = std::fs::read_to_string(self.dir.join(super::CUT_FILE)).ok()?;
+        Some(text.trim().to_string()).filter(|t| !t.is_empty())
+    }
+
+    /// Where the copy of the file with content hash `hash` is.
     pub fn file_path(&self, hash: &str) -> PathBuf {
         self.dir.join(FILES_DIR).join(hash)
     }

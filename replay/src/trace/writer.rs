@@ -30,6 +30,24 @@ struct Stream {
     cut_on_error: bool,
     /// Why writing stopped, once it has.
     cut: Option<String>,
+    /// Bytes of captured files written.
+    file_bytes: u64,
+    /// Size (frames and files) not to pass (with `cut_on_error`).
+    limit: Option<u64>,
+}
+
+impl Stream {
+    /// Whether `more` bytes would take the trace past its limit.
+    fn would_pass_limit(&self, more: u64) -> bool {
+        self.limit
+            .is_some_and(|limit| self.written + self.file_bytes + more > limit)
+    }
+
+    fn cut_at_limit(&mut self) {
+        let limit = self.limit.unwrap_or(0);
+        self.cut
+            .get_or_insert_with(|| format!("the trace reached its size limit ({limit} bytes)"));
+    }
 }
 
 impl Stream {
@@ -48,6 +66,11 @@ impl Stream {
         frame.extend_from_slice(&(comp.len() as u32).to_le_bytes());
         frame.extend_from_slice(&crc32fast::hash(&comp).to_le_bytes());
         frame.extend_from_slice(&comp);
+        if self.would_pass_limit(frame.len() as u64) {
+            self.buf.clear();
+            self.cut_at_limit();
+            return;
+        }
         // One write per frame: a reader sees whole frames or a detectable truncated tail.
         match self.file.write_all(&frame) {
             Ok(()) => self.written += frame.len() as u64,
@@ -68,10 +91,6 @@ pub struct TraceWriter {
     stream: Arc<(Mutex<Stream>, Condvar)>,
     flusher: Option<JoinHandle<()>>,
     events: u64,
-    /// Bytes of captured files written.
-    file_bytes: u64,
-    /// Size at which to stop writing (with `cut_on_error`).
-    limit: Option<u64>,
 }
 
 fn lock(s: &Mutex<Stream>) -> std::sync::MutexGuard<'_, Stream> {
@@ -124,6 +143,8 @@ impl TraceWriter {
                 written: 0,
                 cut_on_error: false,
                 cut: None,
+                file_bytes: 0,
+                limit: None,
             }),
             Condvar::new(),
         ));
@@ -147,8 +168,6 @@ impl TraceWriter {
             stream,
             flusher: Some(flusher),
             events: 0,
-            file_bytes: 0,
-            limit: None,
         })
     }
 
@@ -162,11 +181,12 @@ impl TraceWriter {
         self.events
     }
 
-    /// From now on, stop writing rather than fail when a write fails or the trace's size
-    /// (events and files) passes `limit` bytes.
+    /// From now on, stop writing rather than fail when a write fails or when the trace's
+    /// size (events and files) would pass `limit` bytes.
     pub fn cut_when(&mut self, limit: Option<u64>) {
-        lock(&self.stream.0).cut_on_error = true;
-        self.limit = limit;
+        let mut s = lock(&self.stream.0);
+        s.cut_on_error = true;
+        s.limit = limit;
     }
 
     /// Stops writing: the trace ends with the events written so far.
@@ -190,15 +210,8 @@ impl TraceWriter {
 
     /// Bytes written so far (complete event frames and captured files).
     pub fn bytes_written(&self) -> u64 {
-        lock(&self.stream.0).written + self.file_bytes
-    }
-
-    fn check_limit(&mut self) {
-        if let Some(limit) = self.limit {
-            if self.bytes_written() > limit {
-                self.cut(format!("the trace reached its size limit ({limit} bytes)"));
-            }
-        }
+        let s = lock(&self.stream.0);
+        s.written + s.file_bytes
     }
 
     /// Appends one event (dropped once the writer is cut).
@@ -216,8 +229,6 @@ impl TraceWriter {
         self.events += 1;
         if s.buf.len() >= CHUNK_BYTES {
             s.flush();
-            drop(s);
-            self.check_limit();
         }
         Ok(())
     }
@@ -233,17 +244,23 @@ impl TraceWriter {
         let hash = blake3::hash(&data).to_hex().to_string();
         let dest = self.dir.join(FILES_DIR).join(&hash);
         if !dest.exists() {
-            let cut_on_error = lock(&self.stream.0).cut_on_error;
+            let mut s = lock(&self.stream.0);
+            if s.would_pass_limit(data.len() as u64) {
+                // The events before stay if they fit.
+                s.flush();
+                s.cut_at_limit();
+                return Ok((String::new(), 0));
+            }
             match write_atomic(&dest, &data) {
-                Ok(()) => self.file_bytes += data.len() as u64,
-                Err(e) if cut_on_error => {
+                Ok(()) => s.file_bytes += data.len() as u64,
+                Err(e) if s.cut_on_error => {
                     let _ = std::fs::remove_file(dest.with_extension("tmp"));
+                    drop(s);
                     self.cut(format!("writing the trace failed ({e})"));
                     return Ok((String::new(), 0));
                 }
                 Err(e) => return Err(e),
             }
-            self.check_limit();
         }
         Ok((hash, data.len() as u64))
     }

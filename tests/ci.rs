@@ -1,0 +1,352 @@
+//! `rtt ci`: a make-driven C suite and a cargo project, each with one failing test, run
+//! under `rtt ci`; the kept traces replay after being moved and the binaries deleted.
+
+mod common;
+
+use common::{code, rtt, work_dir};
+use serde_json::Value;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A fresh copy of fixture `name` (tests/ci/NAME) to work in, for test `test`.
+fn fixture(name: &str, test: &str) -> PathBuf {
+    let dest = work_dir().join(format!("ci-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dest);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/ci")
+        .join(name);
+    let ok = Command::new("cp")
+        .arg("-r")
+        .arg(&src)
+        .arg(&dest)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    dest
+}
+
+/// Runs `rtt ci ARGS` in `dir`, in a process group of its own (as a shell runs a job).
+fn ci(dir: &Path, args: &[&str]) -> Output {
+    rtt()
+        .process_group(0)
+        .arg("ci")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn summary(dir: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
+    serde_json::from_str::<Value>(&text)
+        .expect("summary.json is JSON")
+        .as_array()
+        .expect("a list")
+        .clone()
+}
+
+fn commands(entries: &[Value]) -> Vec<String> {
+    entries
+        .iter()
+        .map(|e| {
+            e["command"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// The entry whose command contains `needle`.
+fn entry<'a>(entries: &'a [Value], needle: &str) -> &'a Value {
+    let cmds = commands(entries);
+    let i = cmds
+        .iter()
+        .position(|c| c.contains(needle))
+        .unwrap_or_else(|| panic!("no entry for {needle} in {cmds:?}"));
+    &entries[i]
+}
+
+/// Moves `out` elsewhere, then replays the trace of `e` with --autopilot, by its
+/// one-line replay command with the new place.
+fn replay_moved(out: &Path, e: &Value) -> Output {
+    let moved = out.with_file_name(format!(
+        "{}-moved",
+        out.file_name().unwrap().to_string_lossy()
+    ));
+    if !moved.exists() {
+        std::fs::rename(out, &moved).unwrap();
+    }
+    let trace = moved.join(e["trace"].as_str().unwrap());
+    assert!(trace.join("header.json").exists(), "{}", trace.display());
+    let line = e["replay"].as_str().unwrap();
+    assert!(line.starts_with("rtt replay -p "), "{line}");
+    rtt()
+        .args(["replay", "--autopilot", "-p", &e["pid"].to_string()])
+        .arg(&trace)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn make_suite_keeps_the_failing_test_and_it_replays_without_the_binaries() {
+    let dir = fixture("make-suite", "make");
+    let build = Command::new("make")
+        .args(["-s", "test_sum", "test_strings", "test_parse"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(build.status.success(), "{build:?}");
+    let out = ci(&dir, &["-o", "out", "--", "make", "-s", "check"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2, "make's status: {err}");
+    assert!(err.contains("test_parse: FAILED"), "{err}");
+    let entries = summary(&dir.join("out"));
+    let cmds = commands(&entries);
+    // The failing test and the processes that failed because it did; no passing one.
+    assert!(cmds.iter().any(|c| c == "./test_parse"), "{cmds:?}");
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| c.contains("test_sum") && !c.contains("for t")),
+        "{cmds:?}"
+    );
+    assert!(!cmds.iter().any(|c| c == "./test_strings"), "{cmds:?}");
+    for e in &entries {
+        assert_ne!(e["exit_code"], Value::from(0), "{e}");
+        assert!(e["size_bytes"].as_u64().unwrap() > 0);
+    }
+    let failing = entry(&entries, "./test_parse").clone();
+    assert_eq!(failing["exit_code"], Value::from(1));
+    // Only the kept traces and the summary remain.
+    let names: Vec<String> = std::fs::read_dir(dir.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), entries.len() + 1, "{names:?}");
+    assert!(err.contains(failing["replay"].as_str().unwrap()), "{err}");
+
+    for t in ["test_sum", "test_strings", "test_parse"] {
+        std::fs::remove_file(dir.join(t)).unwrap();
+    }
+    let rep = replay_moved(&dir.join("out"), &failing);
+    let rep_err = String::from_utf8_lossy(&rep.stderr);
+    assert_eq!(code(&rep), 1, "{rep_err}");
+    assert!(
+        rep_err.contains("test_parse: FAILED: parse(\"12a4\") = 12, expected 1204"),
+        "{rep_err}"
+    );
+    // make's trace holds the whole run: the passing tests' output replays too.
+    let make = entry(&entries, "make -s check").clone();
+    let rep = replay_moved(&dir.join("out"), &make);
+    assert_eq!(code(&rep), 2);
+    let text = String::from_utf8_lossy(&rep.stdout);
+    assert!(
+        text.contains("test_sum: ok") && text.contains("test_strings: ok"),
+        "{text}"
+    );
+}
+
+#[test]
+fn cargo_project_keeps_the_failing_test_binary_and_it_replays_without_it() {
+    let dir = fixture("cargo-proj", "cargo");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target = dir.join("target");
+    let build = Command::new(&cargo)
+        .args(["test", "--no-run", "--offline", "-q"])
+        .env("CARGO_TARGET_DIR", &target)
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(build.status.success(), "{build:?}");
+    let out = rtt()
+        .args(["ci", "-o", "out", "--"])
+        .arg(&cargo)
+        .args(["test", "--offline", "-q"])
+        .env("CARGO_TARGET_DIR", &target)
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 101, "cargo's status: {err}");
+    let entries = summary(&dir.join("out"));
+    let test_bin = entry(&entries, "/deps/citarget-").clone();
+    assert_eq!(test_bin["exit_code"], Value::from(101));
+    // No passing process (rustc, the build script runner) is listed.
+    for e in &entries {
+        assert_ne!(e["exit_code"], Value::from(0), "{e}");
+    }
+    std::fs::remove_dir_all(&target).unwrap();
+    let rep = replay_moved(&dir.join("out"), &test_bin);
+    let text = String::from_utf8_lossy(&rep.stdout);
+    assert_eq!(code(&rep), 101, "{text}");
+    assert!(
+        text.contains("assertion `left == right` failed: 7 / 2 rounded up"),
+        "{text}"
+    );
+    assert!(
+        text.contains("test result: FAILED. 2 passed; 1 failed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_passing_run_leaves_only_the_summary() {
+    let dir = fixture("make-suite", "pass");
+    let out = ci(
+        &dir,
+        &["-o", "out", "--", "sh", "-c", "true && ls / >/dev/null"],
+    );
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let names: Vec<_> = std::fs::read_dir(dir.join("out")).unwrap().collect();
+    assert_eq!(names.len(), 1);
+    assert!(summary(&dir.join("out")).is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no process failed"));
+}
+
+#[test]
+fn keep_all_lists_every_process_with_one_trace() {
+    let dir = fixture("make-suite", "all");
+    let out = ci(
+        &dir,
+        &[
+            "-o",
+            "out",
+            "--keep",
+            "all",
+            "--",
+            "sh",
+            "-c",
+            "true; (exit 3); ls /nonexistent",
+        ],
+    );
+    assert_eq!(code(&out), 2);
+    let entries = summary(&dir.join("out"));
+    assert!(entries.len() >= 3, "{entries:?}");
+    assert!(entries.iter().all(|e| e["trace"] == "trace"));
+    let sub = entries
+        .iter()
+        .find(|e| e["exit_code"] == Value::from(3))
+        .expect("the subshell that never exec'd");
+    // A process that never exec'd replays with its parent; its own status comes back.
+    let rep = replay_moved(&dir.join("out"), sub);
+    assert_eq!(code(&rep), 3, "{}", String::from_utf8_lossy(&rep.stderr));
+    assert!(String::from_utf8_lossy(&rep.stderr).contains("never exec'd"));
+}
+
+#[test]
+fn bad_input_gets_clear_messages() {
+    let dir = fixture("make-suite", "bad");
+    let out = ci(&dir, &["-o", "out", "--", "./no-such-program"]);
+    assert_eq!(code(&out), 127);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("program not found"));
+    assert!(!dir.join("out").exists());
+
+    std::fs::create_dir_all(dir.join("full")).unwrap();
+    std::fs::write(dir.join("full/x"), "").unwrap();
+    let out = ci(&dir, &["-o", "full", "--", "true"]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an empty directory"));
+
+    let out = ci(&dir, &["--max-trace-size", "12X", "--", "true"]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give a size like 500M"));
+
+    let out = rtt()
+        .args(["replay", "-p", "999999999"])
+        .arg(dir.join("nowhere"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+}
+
+/// A size limit or a failing write ends the trace early; the command runs on to its end and
+/// its status comes back; the first process keeps a trace that replays up to the cut.
+fn cut_run(dir: &Path, limit: &[&str], prlimit: Option<&str>) -> (Output, Vec<Value>) {
+    // 20 MB of random bytes read (recorded), counted, then a failure.
+    let script = "head -c 20000000 /dev/urandom | wc -c; ls /nonexistent";
+    let mut cmd = match prlimit {
+        Some(fsize) => {
+            let mut c = Command::new("prlimit");
+            c.arg(format!("--fsize={fsize}"))
+                .arg(env!("CARGO_BIN_EXE_rtt"));
+            c
+        }
+        None => rtt(),
+    };
+    let out = cmd
+        .args(["ci", "-o", "out"])
+        .args(limit)
+        .args(["--", "sh", "-c", script])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("20000000"));
+    let entries = summary(&dir.join("out"));
+    let sh = entry(&entries, "head -c").clone();
+    assert_eq!(sh["exit_code"], Value::from(2), "{sh}");
+    assert_eq!(sh["complete"], Value::from(false), "{sh}");
+    let rep = rtt()
+        .args(["replay", "--autopilot"])
+        .arg(dir.join("out").join(sh["trace"].as_str().unwrap()))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let rep_err = String::from_utf8_lossy(&rep.stderr);
+    assert_eq!(code(&rep), 1, "{rep_err}");
+    assert!(
+        rep_err.contains("the recording stopped before the program did"),
+        "{rep_err}"
+    );
+    (out, entries)
+}
+
+#[test]
+fn a_size_limit_stops_recording_but_not_the_command() {
+    let dir = fixture("make-suite", "limit");
+    let (out, entries) = cut_run(&dir, &["--max-trace-size", "8M"], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("recording stopped early: the trace reached its size limit"),
+        "{err}"
+    );
+    for e in &entries {
+        let size = e["size_bytes"].as_u64().unwrap();
+        assert!(size < 8 << 20, "{e}");
+    }
+}
+
+#[test]
+fn a_failing_write_stops_recording_but_not_the_command() {
+    let dir = fixture("make-suite", "write");
+    // Files above 1 MiB cannot be written: libc's copy fails like a full disk would.
+    let (out, _) = cut_run(&dir, &[], Some("1048576"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("recording stopped early: writing the trace failed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ctrl_c_reaches_the_command_and_its_status_comes_back() {
+    let dir = fixture("make-suite", "ctrlc");
+    // The command interrupts its own process group, as a terminal's Ctrl-C would.
+    let out = ci(
+        &dir,
+        &["-o", "out", "--", "sh", "-c", "kill -INT 0; sleep 5"],
+    );
+    assert_eq!(code(&out), 130, "{}", String::from_utf8_lossy(&out.stderr));
+    let entries = summary(&dir.join("out"));
+    assert_eq!(entry(&entries, "kill -INT")["signal"], "SIGINT");
+}
