@@ -127,6 +127,13 @@ pub enum Command {
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Make a trace self-contained: check every file it needs is in it (restoring missing
+    /// ones from this machine when unchanged) and add separate debugging information.
+    Pack {
+        /// Trace directory (default: the latest trace).
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// List the processes in a trace: pid, parent, exit status, command.
     Ps {
         /// Trace directory (default: the latest trace).

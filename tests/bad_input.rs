@@ -108,11 +108,18 @@ fn newer_format_version_is_refused() {
     let h = std::fs::read_to_string(t.join("header.json")).unwrap();
     std::fs::write(
         t.join("header.json"),
-        h.replace("\"version\": 1", "\"version\": 99"),
+        h.replace("\"version\": 2", "\"version\": 99"),
     )
     .unwrap();
     let o = replay(&t);
     assert_clean_error(&o, "format version 99");
+    std::fs::write(
+        t.join("header.json"),
+        h.replace("\"version\": 2", "\"version\": 1"),
+    )
+    .unwrap();
+    let o = replay(&t);
+    assert_clean_error(&o, "recorded by an older rtt; record it again");
 }
 
 #[test]

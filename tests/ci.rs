@@ -233,7 +233,7 @@ fn keep_all_lists_every_process_with_one_trace() {
     assert!(entries.iter().all(|e| e["trace"] == "trace"));
     let sub = entries
         .iter()
-        .find(|e| e["exit_code"] == Value::from(3))
+        .find(|e| e["exit_code"] == 3)
         .expect("the subshell that never exec'd");
     // A process that never exec'd replays with its parent; its own status comes back.
     let rep = replay_moved(&dir.join("out"), sub);

@@ -48,6 +48,8 @@ fn live_stops_go_back_and_come_forward_to_the_live_program() {
         cwd: std::env::current_dir().unwrap(),
         trace_dir: trace.clone(),
         cpu: None,
+        keep_going: false,
+        max_trace_size: None,
         scheduling: Default::default(),
     };
     let mut t = LiveTimeline::start(&ropts, TimelineOptions::new(&trace)).unwrap();

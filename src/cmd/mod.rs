@@ -4,6 +4,7 @@ mod ci;
 mod dump;
 mod focus;
 mod gdb;
+mod pack;
 mod ps;
 mod record;
 mod replay;
@@ -11,6 +12,7 @@ mod replay;
 use crate::cli::{Cli, Command};
 use anyhow::Result;
 pub use ci::{parse_size, Keep};
+pub use pack::{build_id_rel, DEBUG_DIR};
 
 /// Runs the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {
@@ -82,6 +84,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         }),
         Command::Dump { dir } => dump::run(dir),
         Command::Ps { dir } => ps::run(dir),
+        Command::Pack { dir } => pack::run(dir),
     }
 }
 

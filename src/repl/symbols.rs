@@ -49,7 +49,7 @@ impl Module {
         let data = std::fs::read(path).with_context(|| format!("read {}", path.display()))?;
         let file = object::File::parse(&*data).with_context(|| format!("parse {name}"))?;
         // Separate debugging information of this machine's packages, by build id.
-        let separate = separate_debug_file(&file);
+        let separate = separate_debug_file(&file, path);
         let extra = separate.as_ref().and_then(|p| std::fs::read(p).ok());
         let debug_file = extra.as_deref().and_then(|d| object::File::parse(d).ok());
         let symbol_files: Vec<&object::File> =
@@ -415,19 +415,19 @@ fn demangle(name: &str) -> String {
     }
 }
 
-/// `/usr/lib/debug/.build-id/xx/yyyy.debug` for a file with a build id, if present.
-fn separate_debug_file(file: &object::File) -> Option<std::path::PathBuf> {
-    let id = file.build_id().ok()??;
-    let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
-    if hex.len() < 3 {
-        return None;
-    }
-    let p = std::path::PathBuf::from(format!(
-        "/usr/lib/debug/.build-id/{}/{}.debug",
-        &hex[..2],
-        &hex[2..]
-    ));
-    p.exists().then_some(p)
+/// The separate debugging information for a file with a build id: in the trace (`rtt
+/// pack` puts it beside `files/`, where `copy` is), else in this machine's
+/// `/usr/lib/debug/.build-id`.
+fn separate_debug_file(file: &object::File, copy: &Path) -> Option<std::path::PathBuf> {
+    let rel = crate::cmd::build_id_rel(file)?;
+    let in_trace = copy
+        .parent()
+        .and_then(Path::parent)
+        .map(|t| t.join(crate::cmd::DEBUG_DIR).join(&rel));
+    in_trace
+        .into_iter()
+        .chain([Path::new("/usr/lib/debug/.build-id").join(&rel)])
+        .find(|p| p.exists())
 }
 
 /// Whether source path `full` names `given` (a suffix at a path boundary).

@@ -71,10 +71,8 @@ pub fn extract(
             Event::NewTask { parent, child, .. } if tids.contains(parent) => {
                 tids.insert(*child);
             }
-            Event::Exit { tid, status: s } if tids.contains(tid) => {
-                if *tid == pid && status.is_none() {
-                    status = Some(*s);
-                }
+            Event::Exit { tid, status: s } if *tid == pid && status.is_none() => {
+                status = Some(*s);
             }
             _ => {}
         }

@@ -18,7 +18,7 @@ pub use files::TraceFiles;
 pub use format::*;
 pub use procs::{processes, Process};
 pub use reader::{EventStream, TraceReader};
-pub use writer::TraceWriter;
+pub use writer::{content_hash, TraceWriter};
 
 /// Magic at the start of every chunk frame.
 pub const CHUNK_MAGIC: &[u8; 4] = b"RTC1";

@@ -42,8 +42,13 @@ impl TraceReader {
         }
         let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
         if version != u64::from(FORMAT_VERSION) {
+            let hint = if version < u64::from(FORMAT_VERSION) {
+                "recorded by an older rtt; record it again"
+            } else {
+                "recorded by a newer rtt"
+            };
             return Err(Error::Trace(format!(
-                "{}: trace format version {version}, but this rtt reads version {FORMAT_VERSION}",
+                "{}: trace format version {version}, but this rtt reads version {FORMAT_VERSION} ({hint})",
                 dir.display()
             )));
         }

@@ -241,7 +241,7 @@ impl TraceWriter {
         }
         let data =
             std::fs::read(src).map_err(|e| Error::io(format!("read {}", src.display()), e))?;
-        let hash = blake3::hash(&data).to_hex().to_string();
+        let hash = content_hash(&data);
         let dest = self.dir.join(FILES_DIR).join(&hash);
         if !dest.exists() {
             let mut s = lock(&self.stream.0);
@@ -302,6 +302,11 @@ impl Drop for TraceWriter {
     fn drop(&mut self) {
         let _ = self.close();
     }
+}
+
+/// The content hash that names a captured file in `files/`.
+pub fn content_hash(data: &[u8]) -> String {
+    blake3::hash(data).to_hex().to_string()
 }
 
 fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
