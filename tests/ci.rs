@@ -350,3 +350,99 @@ fn ctrl_c_reaches_the_command_and_its_status_comes_back() {
     let entries = summary(&dir.join("out"));
     assert_eq!(entry(&entries, "kill -INT")["signal"], "SIGINT");
 }
+
+/// A program whose ELF interpreter, and a script whose `#!` interpreter, exist only while
+/// recording: the replay loads the trace's copies.
+#[test]
+fn traces_replay_without_their_interpreters() {
+    let dir = fixture("make-suite", "interp");
+    let lib = dir.join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    let ld = Command::new("gcc")
+        .arg("-print-file-name=ld-linux-x86-64.so.2")
+        .output()
+        .unwrap();
+    let ld = String::from_utf8_lossy(&ld.stdout).trim().to_string();
+    let ld = if Path::new(&ld).is_absolute() {
+        ld
+    } else {
+        "/lib64/ld-linux-x86-64.so.2".into()
+    };
+    std::fs::copy(&ld, lib.join("ld.so")).unwrap();
+    std::fs::copy("/bin/sh", lib.join("mysh")).unwrap();
+    let interp = format!("-Wl,--dynamic-linker={}", lib.join("ld.so").display());
+    let built = Command::new("gcc")
+        .args(["-O1", "-o"])
+        .arg(dir.join("hello"))
+        .arg(dir.join("test_sum.c"))
+        .arg(&interp)
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let script = dir.join("run.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!{}\necho \"script $1\"\n./hello\nexit 7\n",
+            lib.join("mysh").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = ci(&dir, &["-o", "out", "--", "./run.sh", "arg"]);
+    assert_eq!(code(&out), 7, "{}", String::from_utf8_lossy(&out.stderr));
+    let entries = summary(&dir.join("out"));
+    let e = entry(&entries, "run.sh").clone();
+    std::fs::remove_dir_all(&lib).unwrap();
+    std::fs::remove_file(dir.join("hello")).unwrap();
+    std::fs::remove_file(&script).unwrap();
+    let rep = replay_moved(&dir.join("out"), &e);
+    let text = String::from_utf8_lossy(&rep.stdout);
+    assert_eq!(code(&rep), 7, "{}", String::from_utf8_lossy(&rep.stderr));
+    assert_eq!(text, "script arg\ntest_sum: ok\n");
+}
+
+#[test]
+fn pack_restores_a_missing_copy_or_says_what_is_missing() {
+    let dir = fixture("make-suite", "pack");
+    let prog = dir.join("test_strings");
+    let built = Command::new("gcc")
+        .args(["-O1", "-o"])
+        .arg(&prog)
+        .arg(dir.join("test_strings.c"))
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let trace = dir.join("trace");
+    let rec = common::record(&trace, &[prog.to_str().unwrap()]);
+    assert_eq!(code(&rec), 0);
+    let pack = || rtt().arg("pack").arg(&trace).output().unwrap();
+    let out = pack();
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("self-contained"));
+    // Lose the program's copy: pack takes it back from the unchanged original.
+    let data = std::fs::read(&prog).unwrap();
+    let copy = std::fs::read_dir(trace.join("files"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| std::fs::read(p).unwrap() == data)
+        .expect("the program's copy");
+    std::fs::remove_file(&copy).unwrap();
+    let out = pack();
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 restored"));
+    assert!(copy.exists());
+    // Lost with the original gone: named, and an error.
+    std::fs::remove_file(&copy).unwrap();
+    std::fs::remove_file(&prog).unwrap();
+    let out = pack();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "not on this machine as recorded: {}",
+            prog.display()
+        )),
+        "{err}"
+    );
+}

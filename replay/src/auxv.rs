@@ -97,6 +97,23 @@ impl InitialStack {
     }
 }
 
+/// The strings of a NULL-terminated array of string pointers at `addr` (execve's argv or
+/// envp); empty for a NULL array.
+pub fn read_string_array(mem: &Memory, addr: u64) -> Result<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    if addr == 0 {
+        return Ok(out);
+    }
+    for i in 0..(1u64 << 20) {
+        let ptr = mem.read_u64(RemoteAddr(addr).offset(8 * i))?;
+        if ptr == 0 {
+            break;
+        }
+        out.push(mem.read_cstr(RemoteAddr(ptr), 1 << 17)?);
+    }
+    Ok(out)
+}
+
 /// Auxiliary vector entry: address of the program headers.
 pub const AT_PHDR: u64 = 3;
 /// Auxiliary vector entry: number of program headers.

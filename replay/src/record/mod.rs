@@ -89,6 +89,9 @@ struct Entry {
     echo: Option<u8>,
     /// For execve: the content hash of the file it names.
     exec_file: Option<String>,
+    /// For execve: the argv and environment it was given (a script's argv[0] is gone
+    /// after the exec).
+    exec_args: Option<(Vec<Vec<u8>>, Vec<Vec<u8>>)>,
 }
 
 #[derive(Debug)]

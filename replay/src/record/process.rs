@@ -103,21 +103,22 @@ impl Recorder {
         let cwd = std::fs::read_link(format!("/proc/{tid}/cwd"))
             .map(|p| p.into_os_string().into_vec())
             .unwrap_or_default();
-        let file_hash = self
-            .task_mut(tid)?
-            .entry
-            .as_ref()
-            .and_then(|e| e.exec_file.clone());
+        let entry = self.task_mut(tid)?.entry.as_ref();
+        let file_hash = entry.and_then(|e| e.exec_file.clone());
+        // What execve was given; for a script the stack holds the interpreter's argv.
+        let (argv, env) = entry
+            .and_then(|e| e.exec_args.clone())
+            .unwrap_or((stack.argv, stack.env));
         let (sig_blocked, sig_ignored) = procmaps::signal_masks(tid);
         let bufs = |v: Vec<Vec<u8>>| v.into_iter().map(ByteBuf::from).collect();
         self.w.append(&Event::Exec {
             tid,
             exe,
             exe_hash,
-            argv: bufs(stack.argv),
+            argv: bufs(argv),
             file_hash,
             filename,
-            env: bufs(stack.env),
+            env: bufs(env),
             cwd,
             interp,
             sig_blocked,

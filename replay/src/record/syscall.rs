@@ -91,16 +91,21 @@ impl Recorder {
         } else {
             None
         };
-        let exec_file = if nr == libc::SYS_execve {
-            self.capture_exec_file(tid, args[0])
+        let (exec_file, exec_args) = if nr == libc::SYS_execve {
+            let mem = &self.task_mut(tid)?.mem;
+            let given = crate::auxv::read_string_array(mem, args[1])
+                .and_then(|argv| Ok((argv, crate::auxv::read_string_array(mem, args[2])?)))
+                .ok();
+            (self.capture_exec_file(tid, args[0]), given)
         } else {
-            None
+            (None, None)
         };
         self.task_mut(tid)?.entry = Some(Entry {
             nr,
             args,
             echo,
             exec_file,
+            exec_args,
         });
         let robust = (nr == libc::SYS_exit)
             .then(|| sys::get_robust_list(tid).ok())
