@@ -91,8 +91,11 @@ struct Entry {
     exec_file: Option<String>,
     /// For execve: the argv and environment it was given (a script's argv[0] is gone
     /// after the exec).
-    exec_args: Option<(Vec<Vec<u8>>, Vec<Vec<u8>>)>,
+    exec_args: Option<ExecArgs>,
 }
+
+/// An execve's argv and environment.
+type ExecArgs = (Vec<Vec<u8>>, Vec<Vec<u8>>);
 
 #[derive(Debug)]
 struct Task {
