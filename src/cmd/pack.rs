@@ -13,8 +13,7 @@ use rtt_replay::trace::{content_hash, Event, TraceReader};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The trace's separate-debug-info directory, beside `files/`.
-pub const DEBUG_DIR: &str = "debug/.build-id";
+pub use rtt_replay::trace::DEBUG_DIR;
 
 pub fn run(dir: Option<PathBuf>) -> Result<i32> {
     let dir = tracedir::resolve(dir)?;

@@ -15,6 +15,8 @@ pub struct TraceFiles {
     execs: Vec<(u64, String)>,
     /// The program first started.
     first_exe: String,
+    /// The trace's separate debugging information (`rtt pack`), if it has any.
+    debug_dir: Option<PathBuf>,
 }
 
 impl TraceFiles {
@@ -25,6 +27,7 @@ impl TraceFiles {
         let mut events = reader.events()?;
         let mut files = TraceFiles {
             first_exe: reader.header().exe.lossy(),
+            debug_dir: Some(dir.join(super::DEBUG_DIR)).filter(|d| d.is_dir()),
             ..TraceFiles::default()
         };
         loop {
@@ -80,16 +83,22 @@ impl TraceFiles {
             .map_or(self.first_exe.as_str(), |(_, exe)| exe.as_str())
     }
 
-    /// The trace's copy of the file recorded at `path`, if it holds one.
-    pub fn copy_of(&self, path: &[u8]) -> Option<&Path> {
-        self.copies.get(path).map(PathBuf::as_path)
+    /// The trace's copy of the file recorded at `path`, if it holds one; for a path in
+    /// `/usr/lib/debug/.build-id/`, the trace's separate debugging information.
+    pub fn copy_of(&self, path: &[u8]) -> Option<PathBuf> {
+        if let Some(rel) = path.strip_prefix(b"/usr/lib/debug/.build-id/".as_slice()) {
+            let rel = std::str::from_utf8(rel).ok()?;
+            let copy = self.debug_dir.as_ref()?.join(rel);
+            return copy.is_file().then_some(copy);
+        }
+        self.copies.get(path).cloned()
     }
 
     /// Where to read the file recorded at `path`: the trace's copy, else the path itself
     /// on this machine (the dynamic loader and files never mapped are not captured).
     pub fn source_of(&self, path: &str) -> PathBuf {
         self.copy_of(path.as_bytes())
-            .map_or_else(|| PathBuf::from(path), Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(path))
     }
 }
 

@@ -31,6 +31,9 @@ pub const HEADER_FILE: &str = "header.json";
 /// Name of the file that says why a recording stopped before its program did (a text
 /// line; present only then).
 pub const CUT_FILE: &str = "cut";
+/// Where `rtt pack` puts separate debugging information, by build id
+/// (`xx/yyyy.debug`), as `/usr/lib/debug/.build-id` does.
+pub const DEBUG_DIR: &str = "debug/.build-id";
 /// Name of the captured-files directory.
 pub const FILES_DIR: &str = "files";
 
