@@ -8,9 +8,8 @@
 //! With `--keep all` the whole recording is kept instead, and every process is listed.
 
 use super::focus::cut_point;
-use super::record::find_program;
 use anyhow::{bail, Context, Result};
-use rtt_replay::record::{record, RecordOptions};
+use rtt_replay::record::record;
 use rtt_replay::trace::{extract, processes, Process, Scheduling, TraceReader};
 use rtt_replay::wait::ExitStatus;
 use serde::Serialize;
@@ -85,9 +84,16 @@ pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
 }
 
 pub fn run(args: CiArgs) -> Result<i32> {
-    let prog = PathBuf::from(&args.command[0]);
-    let exe = find_program(&prog)?;
     let dir = args.output.clone();
+    // The program is looked for first: a missing one leaves nothing behind.
+    let (mut opts, _) = super::record::options(
+        Some(dir.join(RECORDING)),
+        args.cpu,
+        args.scheduling.clone(),
+        args.command.clone(),
+    )?;
+    opts.keep_going = true;
+    opts.max_trace_size = args.max_trace_size;
     if dir.exists()
         && std::fs::read_dir(&dir)
             .map(|mut d| d.next().is_some())
@@ -99,25 +105,8 @@ pub fn run(args: CiArgs) -> Result<i32> {
         );
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let recording = dir.join(RECORDING);
-    let opts = RecordOptions {
-        exe,
-        argv: args.command.clone(),
-        env: std::env::vars_os()
-            .map(|(k, v)| {
-                let mut kv = k;
-                kv.push("=");
-                kv.push(v);
-                kv
-            })
-            .collect(),
-        cwd: std::env::current_dir().context("cannot read the current directory")?,
-        trace_dir: recording.clone(),
-        cpu: args.cpu,
-        scheduling: args.scheduling.clone(),
-        keep_going: true,
-        max_trace_size: args.max_trace_size,
-    };
+    let recording = opts.trace_dir.clone();
+    let prog = PathBuf::from(&args.command[0]);
     let outcome = match record(&opts) {
         Ok(o) => o,
         Err(e @ rtt_replay::Error::Spawn(_)) => {

@@ -29,7 +29,7 @@ impl std::fmt::Display for ProgramError {
 impl std::error::Error for ProgramError {}
 
 /// Finds `prog` the way a shell does: a path if it has a slash, else in $PATH.
-pub fn find_program(prog: &Path) -> Result<PathBuf, ProgramError> {
+fn find_program(prog: &Path) -> Result<PathBuf, ProgramError> {
     let shown = prog.display().to_string();
     let candidates: Vec<PathBuf> = if prog.as_os_str().as_encoded_bytes().contains(&b'/') {
         vec![prog.to_path_buf()]
