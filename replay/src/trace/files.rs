@@ -114,11 +114,14 @@ mod tests {
                 .collect(),
             execs: vec![(3, "/bin/a".into()), (9, "/bin/b".into())],
             first_exe: "/bin/first".into(),
+            debug_dir: Some(std::env::temp_dir()),
         };
         assert_eq!(f.exe_at(2), "/bin/first");
         assert_eq!(f.exe_at(4), "/bin/a");
         assert_eq!(f.exe_at(100), "/bin/b");
         assert_eq!(f.source_of("/bin/a"), PathBuf::from("/t/files/h"));
         assert_eq!(f.source_of("/lib/ld.so"), PathBuf::from("/lib/ld.so"));
+        // Separate debug info only from the trace's own directory.
+        assert_eq!(f.copy_of(b"/usr/lib/debug/.build-id/zz/none.debug"), None);
     }
 }
