@@ -4,7 +4,7 @@
 //! the AT_SYSINFO_EHDR entry into AT_IGNORE makes libc fall back to real syscalls.
 
 use crate::error::Result;
-use crate::mem::Memory;
+use crate::mem::{Memory, PagedReader};
 use crate::remote::RemoteAddr;
 
 const AT_NULL: u64 = 0;
@@ -56,28 +56,29 @@ pub struct InitialStack {
 impl InitialStack {
     /// Reads the initial stack whose `argc` is at `sp`.
     pub fn read(mem: &Memory, sp: u64) -> Result<InitialStack> {
+        let mut r = PagedReader::new(mem);
         let sp = RemoteAddr(sp);
-        let argc = mem.read_u64(sp)?.min(1 << 20);
+        let argc = r.read_u64(sp)?.min(1 << 20);
         let mut out = InitialStack::default();
         for i in 0..argc {
-            let ptr = mem.read_u64(sp.offset(8 * (i + 1)))?;
-            out.argv.push(mem.read_cstr(RemoteAddr(ptr), 1 << 17)?);
+            let ptr = r.read_u64(sp.offset(8 * (i + 1)))?;
+            out.argv.push(r.read_cstr(RemoteAddr(ptr), 1 << 17)?);
         }
         let mut p = sp.offset(8 * (argc + 2));
         for _ in 0..(1 << 20) {
-            let ptr = mem.read_u64(p)?;
+            let ptr = r.read_u64(p)?;
             p = p.offset(8);
             if ptr == 0 {
                 break;
             }
-            out.env.push(mem.read_cstr(RemoteAddr(ptr), 1 << 17)?);
+            out.env.push(r.read_cstr(RemoteAddr(ptr), 1 << 17)?);
         }
         for _ in 0..512 {
-            let kind = mem.read_u64(p)?;
+            let kind = r.read_u64(p)?;
             if kind == AT_NULL {
                 break;
             }
-            out.aux.push((kind, mem.read_u64(p.offset(8))?));
+            out.aux.push((kind, r.read_u64(p.offset(8))?));
             p = p.offset(16);
         }
         Ok(out)
@@ -104,12 +105,13 @@ pub fn read_string_array(mem: &Memory, addr: u64) -> Result<Vec<Vec<u8>>> {
     if addr == 0 {
         return Ok(out);
     }
+    let mut r = PagedReader::new(mem);
     for i in 0..(1u64 << 20) {
-        let ptr = mem.read_u64(RemoteAddr(addr).offset(8 * i))?;
+        let ptr = r.read_u64(RemoteAddr(addr).offset(8 * i))?;
         if ptr == 0 {
             break;
         }
-        out.push(mem.read_cstr(RemoteAddr(ptr), 1 << 17)?);
+        out.push(r.read_cstr(RemoteAddr(ptr), 1 << 17)?);
     }
     Ok(out)
 }

@@ -106,3 +106,72 @@ impl Memory {
         })
     }
 }
+
+/// Reads of one address space a page at a time, each page read once: walking many small
+/// values (an exec's argv, environment and auxiliary vector) costs one `pread` per page
+/// instead of one per value.
+#[derive(Debug)]
+pub struct PagedReader<'a> {
+    mem: &'a Memory,
+    pages: std::collections::HashMap<u64, Vec<u8>>,
+}
+
+const PAGE: u64 = 4096;
+
+impl<'a> PagedReader<'a> {
+    /// A reader of `mem`.
+    pub fn new(mem: &'a Memory) -> PagedReader<'a> {
+        PagedReader {
+            mem,
+            pages: std::collections::HashMap::new(),
+        }
+    }
+
+    fn page(&mut self, base: u64) -> Result<&[u8]> {
+        if !self.pages.contains_key(&base) {
+            let data = self.mem.read(RemoteAddr(base), PAGE as usize)?;
+            self.pages.insert(base, data);
+        }
+        Ok(&self.pages[&base])
+    }
+
+    /// Reads `out.len()` bytes at `addr`.
+    fn read_into(&mut self, addr: u64, out: &mut [u8]) -> Result<()> {
+        let mut done = 0;
+        while done < out.len() {
+            let at = addr + done as u64;
+            let page = self.page(at & !(PAGE - 1))?;
+            let off = (at % PAGE) as usize;
+            let n = (out.len() - done).min(page.len() - off);
+            out[done..done + n].copy_from_slice(&page[off..off + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Reads one little-endian u64 at `addr`.
+    pub fn read_u64(&mut self, addr: RemoteAddr) -> Result<u64> {
+        let mut b = [0u8; 8];
+        self.read_into(addr.0, &mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    /// Reads a NUL-terminated string of at most `max` bytes at `addr`.
+    pub fn read_cstr(&mut self, addr: RemoteAddr, max: usize) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut at = addr.0;
+        while out.len() < max {
+            let page = self.page(at & !(PAGE - 1))?;
+            let off = (at % PAGE) as usize;
+            let rest = &page[off..];
+            let rest = &rest[..rest.len().min(max - out.len())];
+            if let Some(end) = rest.iter().position(|&c| c == 0) {
+                out.extend_from_slice(&rest[..end]);
+                return Ok(out);
+            }
+            out.extend_from_slice(rest);
+            at += rest.len() as u64;
+        }
+        Ok(out)
+    }
+}
