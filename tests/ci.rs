@@ -446,3 +446,27 @@ fn pack_restores_a_missing_copy_or_says_what_is_missing() {
         "{err}"
     );
 }
+
+#[test]
+fn a_cpu_without_a_recorded_feature_is_refused_by_name() {
+    let dir = fixture("make-suite", "cpu");
+    let trace = dir.join("trace");
+    let rec = common::record(&trace, &["/bin/true"]);
+    assert_eq!(code(&rec), 0);
+    let text = std::fs::read_to_string(trace.join("header.json")).unwrap();
+    let mut header: Value = serde_json::from_str(&text).unwrap();
+    assert!(header["kernel"].as_str().is_some_and(|k| !k.is_empty()));
+    assert_eq!(header["rtt_version"], env!("CARGO_PKG_VERSION"));
+    let flags = header["cpu_flags"].as_array_mut().unwrap();
+    assert!(flags.iter().any(|f| f == "sse2"), "{flags:?}");
+    // A feature no CPU has: the replaying one lacks it.
+    flags.push(Value::from("avx_from_the_future"));
+    std::fs::write(trace.join("header.json"), header.to_string()).unwrap();
+    let out = common::replay(&trace);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(
+        err.contains("this CPU lacks features the recording machine had: avx_from_the_future"),
+        "{err}"
+    );
+}
