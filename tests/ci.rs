@@ -470,3 +470,35 @@ fn a_cpu_without_a_recorded_feature_is_refused_by_name() {
         "{err}"
     );
 }
+
+/// A process started with an unlimited stack has its libraries mapped bottom-up: its cut
+/// trace starts it with the same limit, whatever the replaying rtt's is.
+#[test]
+fn a_process_cut_out_keeps_its_stack_limit() {
+    let dir = fixture("make-suite", "stack");
+    let script = "ulimit -s unlimited && sh -c 'grep libc /proc/self/maps | head -1; exit 4'";
+    let out = ci(&dir, &["-o", "out", "--", "sh", "-c", script]);
+    assert_eq!(code(&out), 4, "{}", String::from_utf8_lossy(&out.stderr));
+    let entries = summary(&dir.join("out"));
+    let inner = entries
+        .iter()
+        .find(|e| {
+            e["exit_code"] == 4
+                && e["command"][0] == "sh"
+                && e["command"][2].as_str().unwrap().starts_with("grep")
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("{entries:?}"));
+    let header = dir
+        .join("out")
+        .join(inner["trace"].as_str().unwrap())
+        .join("header.json");
+    let header: Value = serde_json::from_str(&std::fs::read_to_string(header).unwrap()).unwrap();
+    assert_eq!(header["stack_limit"][0], u64::MAX);
+    let rep = replay_moved(&dir.join("out"), &inner);
+    assert_eq!(code(&rep), 4, "{}", String::from_utf8_lossy(&rep.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&rep.stdout),
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

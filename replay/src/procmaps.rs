@@ -51,6 +51,23 @@ pub fn signal_masks(tid: i32) -> (u64, u64) {
     (field("SigBlk:"), field("SigIgn:"))
 }
 
+/// Thread `tid`'s stack size limit (soft, hard; u64::MAX for unlimited), from /proc.
+pub fn stack_limit(tid: i32) -> (u64, u64) {
+    let limits = std::fs::read_to_string(format!("/proc/{tid}/limits")).unwrap_or_default();
+    let value = |v: Option<&str>| match v {
+        Some("unlimited") | None => u64::MAX,
+        Some(n) => n.parse().unwrap_or(u64::MAX),
+    };
+    limits
+        .lines()
+        .find_map(|l| l.strip_prefix("Max stack size"))
+        .map(|rest| {
+            let mut f = rest.split_whitespace();
+            (value(f.next()), value(f.next()))
+        })
+        .unwrap_or((u64::MAX, u64::MAX))
+}
+
 /// The name (`comm`) of thread `tid`, from /proc (empty once it is gone).
 pub fn comm_of(tid: i32) -> String {
     std::fs::read_to_string(format!("/proc/{tid}/comm"))

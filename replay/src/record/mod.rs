@@ -204,6 +204,7 @@ impl Recorder {
             scheduling: opts.scheduling.clone(),
             sig_blocked: 0,
             sig_ignored: 0,
+            stack_limit: Some(sys::stack_limit()),
         };
         let spec = SpawnSpec {
             exe: cstring(opts.exe.as_os_str().as_bytes())?,
@@ -222,6 +223,7 @@ impl Recorder {
             no_core: false,
             sig_blocked: 0,
             sig_ignored: 0,
+            stack_limit: None,
         };
         let mut w = TraceWriter::create(&opts.trace_dir, &header)?;
         if opts.keep_going {

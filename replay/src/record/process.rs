@@ -110,6 +110,7 @@ impl Recorder {
             .and_then(|e| e.exec_args.clone())
             .unwrap_or((stack.argv, stack.env));
         let (sig_blocked, sig_ignored) = procmaps::signal_masks(tid);
+        let stack_limit = procmaps::stack_limit(tid);
         let bufs = |v: Vec<Vec<u8>>| v.into_iter().map(ByteBuf::from).collect();
         self.w.append(&Event::Exec {
             tid,
@@ -123,6 +124,7 @@ impl Recorder {
             interp,
             sig_blocked,
             sig_ignored,
+            stack_limit,
             at_random,
             maps,
         })?;

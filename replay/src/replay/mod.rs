@@ -335,6 +335,7 @@ impl Replayer {
             no_core: true,
             sig_blocked: h.sig_blocked,
             sig_ignored: h.sig_ignored,
+            stack_limit: h.stack_limit,
         };
         let pid = sys::spawn_traced(&spec)?;
         sys::trap_tsc_in_this_thread();

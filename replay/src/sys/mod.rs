@@ -335,6 +335,21 @@ pub struct SpawnSpec {
     pub sig_blocked: u64,
     /// Signals to start the program with ignored.
     pub sig_ignored: u64,
+    /// The stack size limit to start the program with (soft, hard), if any.
+    pub stack_limit: Option<(u64, u64)>,
+}
+
+/// The calling process's stack size limit (soft, hard; u64::MAX for unlimited).
+pub fn stack_limit() -> (u64, u64) {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit struct, which `r` is.
+    if unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut r) } != 0 {
+        return (u64::MAX, u64::MAX);
+    }
+    (r.rlim_cur, r.rlim_max)
 }
 
 /// The seccomp filter every tracee runs under: every syscall stops in a
@@ -391,6 +406,22 @@ pub fn spawn_traced(spec: &SpawnSpec) -> Result<i32> {
                     if fd > 2 {
                         libc::close(fd);
                     }
+                }
+            }
+            if let Some((cur, max)) = spec.stack_limit {
+                // Best effort: a hard limit below the recorded one cannot be raised.
+                let want = libc::rlimit {
+                    rlim_cur: cur,
+                    rlim_max: max,
+                };
+                if libc::setrlimit(libc::RLIMIT_STACK, &want) != 0 {
+                    let mut have = libc::rlimit {
+                        rlim_cur: 0,
+                        rlim_max: 0,
+                    };
+                    libc::getrlimit(libc::RLIMIT_STACK, &mut have);
+                    have.rlim_cur = cur.min(have.rlim_max);
+                    libc::setrlimit(libc::RLIMIT_STACK, &have);
                 }
             }
             if spec.no_core {

@@ -121,6 +121,7 @@ fn header_at(orig: &Header, exec: &Event) -> Result<Header> {
         cwd,
         sig_blocked,
         sig_ignored,
+        stack_limit,
         ..
     } = exec
     else {
@@ -133,6 +134,7 @@ fn header_at(orig: &Header, exec: &Event) -> Result<Header> {
     h.cwd = Bytes::from_slice(cwd);
     h.sig_blocked = *sig_blocked;
     h.sig_ignored = *sig_ignored;
+    h.stack_limit = Some(*stack_limit);
     Ok(h)
 }
 

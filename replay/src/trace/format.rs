@@ -78,6 +78,10 @@ pub struct Header {
     /// Signals the program started with ignored.
     #[serde(default)]
     pub sig_ignored: u64,
+    /// The stack size limit the program started with (soft, hard; u64::MAX for
+    /// unlimited): replay starts it with the same, as it decides the address-space layout.
+    #[serde(default)]
+    pub stack_limit: Option<(u64, u64)>,
 }
 
 /// The recorder's scheduling settings, kept in the header for the record.
@@ -266,6 +270,9 @@ pub enum Event {
         sig_blocked: u64,
         /// Signals ignored at the exec: SIG_IGN survives exec too.
         sig_ignored: u64,
+        /// The stack size limit (soft, hard; u64::MAX for unlimited): above 128 MiB it
+        /// moves where the kernel maps libraries.
+        stack_limit: (u64, u64),
         /// The 16 AT_RANDOM bytes the kernel gave the program.
         at_random: [u8; 16],
         /// The address space right after exec.

@@ -61,6 +61,7 @@ mod tests {
             },
             sig_blocked: 0,
             sig_ignored: 1 << 12,
+            stack_limit: Some((8 << 20, u64::MAX)),
         }
     }
 
