@@ -502,3 +502,36 @@ fn a_process_cut_out_keeps_its_stack_limit() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// The build recorded too: cargo (through rustup's multithreaded proxy, which execs the
+/// toolchain's cargo) runs rustc, the linker and the tests; cargo's own kept trace replays
+/// the whole build to the same output and status.
+#[test]
+fn cargo_building_and_testing_replays_whole() {
+    let dir = fixture("cargo-proj", "cargo-build");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target = dir.join("target");
+    let out = rtt()
+        .args(["ci", "-o", "out", "--"])
+        .arg(&cargo)
+        .args(["test", "--offline", "-q"])
+        .env("CARGO_TARGET_DIR", &target)
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 101, "{err}");
+    let entries = summary(&dir.join("out"));
+    let root = entries
+        .iter()
+        .find(|e| e["command"][1] == "test")
+        .cloned()
+        .unwrap_or_else(|| panic!("cargo itself: {entries:?}"));
+    std::fs::remove_dir_all(&target).unwrap();
+    let rep = replay_moved(&dir.join("out"), &root);
+    assert_eq!(code(&rep), 101, "{}", String::from_utf8_lossy(&rep.stderr));
+    assert_eq!(rep.stdout, out.stdout);
+    let moved = dir.join("out-moved");
+    std::fs::remove_dir_all(moved).unwrap();
+}

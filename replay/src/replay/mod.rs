@@ -644,8 +644,9 @@ impl Replayer {
             self.tasks.remove(&tid);
             return Ok(());
         }
-        // Another thread's exit_group ends this one: let that run, and this thread is
-        // killed where it stands (resumed, it could run code it never ran at record).
+        // Another thread's exit_group or execve ends this one: let that run, and this
+        // thread is killed where it stands (resumed, it could run code it never ran at
+        // record).
         let group_exit = self.release_group_exit(tid)?;
         let t = self.task(tid)?;
         t.held = None;
@@ -675,13 +676,14 @@ impl Replayer {
         Ok(())
     }
 
-    /// Lets a thread of `tid`'s process that entered exit_group go on, so that the kernel
-    /// ends the process's other threads; false when there is none.
+    /// Lets a thread of `tid`'s process that entered exit_group or execve go on, so that
+    /// the kernel ends the process's other threads; false when there is none.
     fn release_group_exit(&mut self, tid: i32) -> Result<bool> {
         let mm = self.task(tid)?.mm;
+        let ends_others = [libc::SYS_exit_group, libc::SYS_execve, libc::SYS_execveat];
         let exiting = self.tasks.iter().find_map(|(&t, x)| {
             let e = x.entry.as_ref()?;
-            (t != tid && x.mm == mm && e.nr == libc::SYS_exit_group).then_some(t)
+            (t != tid && x.mm == mm && ends_others.contains(&e.nr)).then_some(t)
         });
         let Some(other) = exiting else {
             return Ok(false);

@@ -354,7 +354,27 @@ impl Replayer {
                 )?;
             }
         }
-        self.finish_exit(tid, &entry, ret, writes, echo, At::Exit)
+        let at = if needs_restart_handling(ret)
+            && !matches!(entry.mode, Mode::Reexec)
+            && matches!(self.lookahead(tid, 1)?, Some(Event::SyscallEntry { .. }))
+        {
+            // At record the kernel restarted the syscall without delivering a signal to
+            // this thread (another thread took the process-wide signal that woke it); here
+            // nothing is pending to make it do so.
+            let mut regs = sys::getregs(pid)?;
+            let again = if ret == -ERESTART_RESTARTBLOCK {
+                libc::SYS_restart_syscall as u64
+            } else {
+                entry.nr as u64
+            };
+            regs.set_rax(again);
+            regs.set_rip(regs.rip() - 2);
+            sys::setregs(pid, &regs)?;
+            At::Trap
+        } else {
+            At::Exit
+        };
+        self.finish_exit(tid, &entry, ret, writes, echo, at)
     }
 
     /// Backs a large private anonymous mapping with transparent huge pages at replay
