@@ -3,6 +3,7 @@
 use super::{CloneKind, Event, TraceReader};
 use crate::error::Result;
 use crate::wait::ExitStatus;
+use std::collections::HashMap;
 
 /// One process of a trace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +47,8 @@ pub fn processes(reader: &TraceReader) -> Result<(Vec<Process>, bool)> {
         .map(|a| a.as_bytes().to_vec())
         .collect();
     let mut procs: Vec<Process> = Vec::new();
+    // The process each thread belongs to.
+    let mut owner_of: HashMap<i32, i32> = HashMap::new();
     let mut events = reader.events()?;
     let complete = loop {
         let index = events.next_index();
@@ -70,9 +73,16 @@ pub fn processes(reader: &TraceReader) -> Result<(Vec<Process>, bool)> {
             Event::NewTask {
                 parent,
                 child,
-                kind,
+                kind: CloneKind::Clone,
                 ..
-            } if kind != CloneKind::Clone => {
+            } => {
+                let owner = owner_of.get(&parent).copied().unwrap_or(parent);
+                owner_of.insert(child, owner);
+            }
+            Event::NewTask { parent, child, .. } => {
+                // The parent is a process, not the thread of it that forked.
+                let parent = owner_of.get(&parent).copied().unwrap_or(parent);
+                owner_of.insert(child, child);
                 let argv = procs
                     .iter()
                     .rev()
