@@ -63,8 +63,17 @@ pub fn cut_point(procs: &[Process], pid: i32) -> Result<(Process, u64)> {
 /// The trace of process `pid` of the trace in `dir`.
 pub fn focus(dir: &Path, pid: i32) -> Result<Focused> {
     let trace = TraceReader::open(dir)?;
-    let (procs, _) = processes(&trace)?;
-    let (root, exec) = cut_point(&procs, pid)?;
+    let (procs, whole) = processes(&trace)?;
+    let (root, exec) = cut_point(&procs, pid).with_context(|| {
+        if whole {
+            String::from("cannot pick the process")
+        } else {
+            format!(
+                "{}: the trace's events cannot all be read (damaged, or recorded by another rtt)",
+                dir.display()
+            )
+        }
+    })?;
     let inner = procs
         .iter()
         .rev()
@@ -79,8 +88,20 @@ pub fn focus(dir: &Path, pid: i32) -> Result<Focused> {
             inner,
         });
     }
-    let tmp = std::env::temp_dir().join(format!("rtt-p{pid}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
+    // Beside the trace, where its files can be hard-linked; else in the temporary directory.
+    let name = format!(".rtt-p{pid}-{}", std::process::id());
+    let beside = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(|p| p.join(&name));
+    let tmp = match beside {
+        Some(b) if std::fs::create_dir(&b).is_ok() => b,
+        _ => {
+            let t = std::env::temp_dir().join(&name);
+            let _ = std::fs::remove_dir_all(&t);
+            t
+        }
+    };
     let focused = Focused {
         dir: tmp.clone(),
         temporary: true,

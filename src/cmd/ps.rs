@@ -8,7 +8,10 @@ use std::io::Write;
 pub fn run(dir: Option<std::path::PathBuf>) -> Result<i32> {
     let dir = tracedir::resolve(dir)?;
     let trace = TraceReader::open(&dir)?;
-    let (procs, _) = processes(&trace)?;
+    let (procs, whole) = processes(&trace)?;
+    if !whole {
+        eprintln!("rtt: the trace's events cannot all be read (incomplete or damaged): the list stops there");
+    }
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{:<8} {:<8} {:<6} CMD", "PID", "PPID", "EXIT");
     for p in procs {
