@@ -239,6 +239,27 @@ fn keep_all_lists_every_process_with_one_trace() {
     let rep = replay_moved(&dir.join("out"), sub);
     assert_eq!(code(&rep), 3, "{}", String::from_utf8_lossy(&rep.stderr));
     assert!(String::from_utf8_lossy(&rep.stderr).contains("never exec'd"));
+    // The REPL starts where that process first runs, with it selected.
+    let pid = sub["pid"].to_string();
+    let moved = dir.join("out-moved").join("trace");
+    let mut repl = rtt()
+        .args(["replay", "-p", &pid])
+        .arg(&moved)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    repl.stdin
+        .take()
+        .unwrap()
+        .write_all(b"info threads\n")
+        .unwrap();
+    let out = repl.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let current = text.lines().find(|l| l.starts_with('*')).unwrap_or("");
+    assert!(current.contains(&format!("Thread {pid} ")), "{text}");
 }
 
 #[test]

@@ -60,6 +60,21 @@ pub fn cut_point(procs: &[Process], pid: i32) -> Result<(Process, u64)> {
     }
 }
 
+/// The number of the first event of thread `tid` in the trace in `dir`.
+pub fn first_event_of(dir: Option<&Path>, tid: i32) -> Result<Option<u64>> {
+    let Some(dir) = dir else { return Ok(None) };
+    let trace = TraceReader::open(dir)?;
+    let mut events = trace.events()?;
+    loop {
+        let index = events.next_index();
+        match events.next()? {
+            Some(ev) if ev.tid() == Some(tid) => return Ok(Some(index)),
+            Some(_) => {}
+            None => return Ok(None),
+        }
+    }
+}
+
 /// The trace of process `pid` of the trace in `dir`.
 pub fn focus(dir: &Path, pid: i32) -> Result<Focused> {
     let trace = TraceReader::open(dir)?;

@@ -57,7 +57,18 @@ pub fn run(cli: Cli) -> Result<i32> {
                 let inner = focused.as_ref().and_then(|f| f.inner.as_ref());
                 Ok(inner.and_then(|p| p.exit).map_or(code, |s| s.shell_code()))
             } else {
-                crate::repl::run(crate::tracedir::resolve(dir)?, cpu, script)
+                // A process replayed with its ancestor: start where it first runs.
+                let prelude = match focused.as_ref().and_then(|f| f.inner.as_ref()) {
+                    Some(p) => focus::first_event_of(dir.as_deref(), p.pid)?.map(|e| {
+                        eprintln!(
+                            "rtt: starting where process {} first runs (event {e})",
+                            p.pid
+                        );
+                        format!("goto {e}\n")
+                    }),
+                    None => None,
+                };
+                crate::repl::run(crate::tracedir::resolve(dir)?, cpu, script, prelude)
             }
         }
         Command::Run {

@@ -147,8 +147,17 @@ fn step(engine: &Engine, line: &str) -> Result<bool> {
 }
 
 /// `rtt replay [-x FILE] [DIR]`: the REPL over a trace.
-pub fn run(trace_dir: PathBuf, cpu: Option<usize>, script: Option<PathBuf>) -> Result<i32> {
-    let script = read_script(script)?;
+/// `prelude`: commands to run before the script (shown as they run).
+pub fn run(
+    trace_dir: PathBuf,
+    cpu: Option<usize>,
+    script: Option<PathBuf>,
+    prelude: Option<String>,
+) -> Result<i32> {
+    let script = match (prelude, read_script(script)?) {
+        (Some(p), Some(s)) => Some(p + &s),
+        (p, s) => p.or(s),
+    };
     let mut opts = TimelineOptions::new(&trace_dir);
     opts.cpu = cpu;
     opts.echo = true;
