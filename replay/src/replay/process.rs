@@ -72,6 +72,13 @@ impl Replayer {
         at_random: &[u8; 16],
         maps: &[Mapping],
     ) -> Result<()> {
+        let t = self.task(tid)?;
+        if t.stopped {
+            // Held at its entry while the process's other threads ran (no other thread
+            // ended first to let it go).
+            sys::resume(sys::Resume::Syscall, t.pid, 0)?;
+            t.stopped = false;
+        }
         let stop = self.wait_for(tid, None)?;
         if stop != Stop::Event(libc::PTRACE_EVENT_EXEC) {
             return Err(self.diverged(format!(

@@ -138,11 +138,24 @@ impl Replayer {
             }
         }
         let in_place = matches!(mode, Mode::EmulateInPlace);
+        // exit_group and exec end the process's other threads at once: they stay at their
+        // entry until those threads have had their recorded events (`exit`, `exec`).
+        let ends_others = nr == libc::SYS_exit_group
+            || (matches!(nr, libc::SYS_execve | libc::SYS_execveat)
+                && matches!(mode, Mode::Reexec));
+        // Where the kernel places a mapping depends on the ones made before it: with other
+        // threads, such syscalls run in the order of their recorded exits, each started
+        // when its exit is replayed (at record two could be in the kernel at once).
+        let placement = matches!(
+            nr,
+            libc::SYS_mmap | libc::SYS_munmap | libc::SYS_mremap | libc::SYS_brk
+        ) && !matches!(mode, Mode::Emulate | Mode::EmulateInPlace);
+        let hold = (ends_others || placement) && self.has_other_threads(tid)?;
         let t = self.task(tid)?;
         t.at = if in_place { At::Skipped } else { At::Entry };
         t.wake = wake;
         t.entry = Some(Entry { nr, args, mode });
-        if !in_place {
+        if !in_place && !hold {
             // Run it (or the skip) to its exit stop.
             sys::resume(Resume::Syscall, pid, 0)?;
             t.stopped = false;
@@ -152,6 +165,18 @@ impl Replayer {
             crate::procmaps::wait_until_dead(pid);
         }
         Ok(())
+    }
+
+    /// Whether another thread of `tid`'s process (not a vfork child sharing its memory) is
+    /// alive in the replay.
+    fn has_other_threads(&mut self, tid: i32) -> Result<bool> {
+        let pid = self.task(tid)?.pid;
+        let tgid = crate::procmaps::tgid_of(pid);
+        Ok(tgid.is_some()
+            && self
+                .tasks
+                .values()
+                .any(|t| t.pid != pid && crate::procmaps::tgid_of(t.pid) == tgid))
     }
 
     /// How syscall `nr` is replayed, and the signal that ends it if rtt must send one.
@@ -293,6 +318,12 @@ impl Replayer {
                 "rtt-debug:   exit of {tid}: mode {:?} stopped {} held {:?} at {:?}",
                 entry.mode, t.stopped, t.held, t.at
             );
+        }
+        let t = self.task(tid)?;
+        if t.held.is_none() && t.stopped && t.at == At::Entry {
+            // Held at its entry so far (address-space syscalls of threads run in order).
+            sys::resume(Resume::Syscall, pid, 0)?;
+            t.stopped = false;
         }
         let stop = match self.task(tid)?.held.take() {
             Some(stop) => stop,
