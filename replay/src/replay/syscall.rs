@@ -143,14 +143,22 @@ impl Replayer {
         let ends_others = nr == libc::SYS_exit_group
             || (matches!(nr, libc::SYS_execve | libc::SYS_execveat)
                 && matches!(mode, Mode::Reexec));
-        // Where the kernel places a mapping depends on the ones made before it: with other
-        // threads, such syscalls run in the order of their recorded exits, each started
-        // when its exit is replayed (at record two could be in the kernel at once).
+        // Where the kernel places a mapping depends on the ones made before it. At record
+        // two threads' such syscalls can be in the kernel at once, and their exit stops
+        // reported in either order: at replay they run one at a time in the order they
+        // entered, and an anonymous mmap is placed where it was (MAP_FIXED_NOREPLACE at
+        // the recorded address: any other order fails instead of diverging later).
         let placement = matches!(
             nr,
             libc::SYS_mmap | libc::SYS_munmap | libc::SYS_mremap | libc::SYS_brk
         ) && !matches!(mode, Mode::Emulate | Mode::EmulateInPlace);
-        let hold = (ends_others || placement) && self.has_other_threads(tid)?;
+        if placement && self.has_other_threads(tid)? {
+            self.finish_placements(tid)?;
+            if nr == libc::SYS_mmap && matches!(mode, Mode::Reexec) {
+                self.place_as_recorded(tid, &mut regs, &args)?;
+            }
+        }
+        let hold = ends_others && self.has_other_threads(tid)?;
         let t = self.task(tid)?;
         t.at = if in_place { At::Skipped } else { At::Entry };
         t.wake = wake;
@@ -167,16 +175,78 @@ impl Replayer {
         Ok(())
     }
 
-    /// Whether another thread of `tid`'s process (not a vfork child sharing its memory) is
-    /// alive in the replay.
+    /// Lets every address-space syscall other threads of `tid`'s process are running in
+    /// the kernel finish (their exit stops are kept for their exit events).
+    fn finish_placements(&mut self, tid: i32) -> Result<()> {
+        let mm = self.task(tid)?.mm;
+        let running: Vec<i32> = self
+            .tasks
+            .iter()
+            .filter(|(&t, x)| {
+                t != tid
+                    && x.mm == mm
+                    && !x.stopped
+                    && x.held.is_none()
+                    && x.at == At::Entry
+                    && x.entry.as_ref().is_some_and(|e| {
+                        matches!(
+                            e.nr,
+                            libc::SYS_mmap | libc::SYS_munmap | libc::SYS_mremap | libc::SYS_brk
+                        ) && !matches!(e.mode, Mode::Emulate | Mode::EmulateInPlace)
+                    })
+            })
+            .map(|(&t, _)| t)
+            .collect();
+        for other in running {
+            let stop = self.wait_for(other, None)?;
+            self.task(other)?.held = Some(stop);
+        }
+        Ok(())
+    }
+
+    /// Makes the anonymous mmap `tid` is entering (registers `regs`) land at its recorded
+    /// address, or fail there.
+    fn place_as_recorded(
+        &mut self,
+        tid: i32,
+        regs: &mut crate::regs::Regs,
+        args: &[u64; 6],
+    ) -> Result<()> {
+        let flags = args[3] as i32;
+        if flags & (libc::MAP_FIXED | libc::MAP_FIXED_NOREPLACE) != 0 {
+            return Ok(());
+        }
+        let Some(Event::SyscallExit { ret, .. }) = self.lookahead(tid, 1)? else {
+            return Ok(());
+        };
+        if ret < 0 {
+            return Ok(());
+        }
+        let mut placed = *args;
+        placed[0] = ret as u64;
+        placed[3] = (flags | libc::MAP_FIXED_NOREPLACE) as u64;
+        regs.set_syscall_args(&placed);
+        sys::setregs(self.task(tid)?.pid, regs)
+    }
+
+    /// Whether another thread of `tid`'s process is alive in the replay (a vfork child or
+    /// parent sharing its memory is not one: the parent waits for the child's exec).
     fn has_other_threads(&mut self, tid: i32) -> Result<bool> {
-        let pid = self.task(tid)?.pid;
+        let (pid, mm) = {
+            let t = self.task(tid)?;
+            (t.pid, t.mm)
+        };
+        let sharing: Vec<i32> = self
+            .tasks
+            .values()
+            .filter(|x| x.pid != pid && x.mm == mm)
+            .map(|x| x.pid)
+            .collect();
+        if sharing.is_empty() {
+            return Ok(false);
+        }
         let tgid = crate::procmaps::tgid_of(pid);
-        Ok(tgid.is_some()
-            && self
-                .tasks
-                .values()
-                .any(|t| t.pid != pid && crate::procmaps::tgid_of(t.pid) == tgid))
+        Ok(tgid.is_some() && sharing.iter().any(|&p| crate::procmaps::tgid_of(p) == tgid))
     }
 
     /// How syscall `nr` is replayed, and the signal that ends it if rtt must send one.
@@ -319,12 +389,6 @@ impl Replayer {
                 entry.mode, t.stopped, t.held, t.at
             );
         }
-        let t = self.task(tid)?;
-        if t.held.is_none() && t.stopped && t.at == At::Entry {
-            // Held at its entry so far (address-space syscalls of threads run in order).
-            sys::resume(Resume::Syscall, pid, 0)?;
-            t.stopped = false;
-        }
         let stop = match self.task(tid)?.held.take() {
             Some(stop) => stop,
             None => self.wait_for(tid, None)?,
@@ -358,6 +422,9 @@ impl Replayer {
                     )));
                 }
                 if entry.nr == libc::SYS_mmap && ret >= 0 {
+                    // The arguments as the program gave them (placement may have changed them).
+                    regs.set_syscall_args(&entry.args);
+                    sys::setregs(pid, &regs)?;
                     self.prefer_huge_pages(tid, ret as u64, &entry.args)?;
                 }
             }
