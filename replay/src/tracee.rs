@@ -165,3 +165,12 @@ pub fn written_bytes(nr: i64, args: &[u64; 6], ret: i64, mem: &Memory) -> Result
         }
     }
 }
+
+/// Whether syscall `nr` places or removes mappings, so that where later mappings go depends
+/// on it.
+pub fn places_mappings(nr: i64) -> bool {
+    matches!(
+        nr,
+        libc::SYS_mmap | libc::SYS_munmap | libc::SYS_mremap | libc::SYS_brk
+    )
+}

@@ -112,6 +112,9 @@ impl Recorder {
             .flatten()
             .filter(|r| r.0 != 0);
         let tgid = crate::procmaps::tgid_of(tid);
+        if tracee::places_mappings(nr) {
+            self.finish_other_placements(tid, tgid)?;
+        }
         self.resume_in_kernel(tid)?;
         if nr == libc::SYS_exit {
             // The kernel clears the thread's clear-tid word as it dies, which a joining
@@ -132,6 +135,37 @@ impl Recorder {
                     data,
                 }];
                 self.w.append(&Event::MemoryChanged { tid, writes })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Lets another thread of process `tgid` that is in the kernel placing or removing
+    /// mappings finish, and records its exit, before `tid` starts its own: where a mapping
+    /// goes depends on the ones before it, and two in the kernel at once could be placed in
+    /// either order, and their exits reported in either order, which replay could not tell.
+    fn finish_other_placements(&mut self, tid: i32, tgid: Option<i32>) -> Result<()> {
+        let placing = |x: &super::Task| {
+            x.state == super::State::InSyscall
+                && x.entry
+                    .as_ref()
+                    .is_some_and(|e| tracee::places_mappings(e.nr))
+        };
+        let others: Vec<i32> = self
+            .tasks
+            .iter()
+            .filter(|(&t, x)| t != tid && placing(x))
+            .map(|(&t, _)| t)
+            .collect();
+        for other in others {
+            if tgid.is_none() || crate::procmaps::tgid_of(other) != tgid {
+                continue;
+            }
+            // These syscalls do not block: the exit stop comes at once.
+            while self.tasks.get(&other).is_some_and(placing) {
+                if let Some((t, status)) = sys::waitpid(other, false)? {
+                    self.handle(t, status)?;
+                }
             }
         }
         Ok(())

@@ -143,15 +143,12 @@ impl Replayer {
         let ends_others = nr == libc::SYS_exit_group
             || (matches!(nr, libc::SYS_execve | libc::SYS_execveat)
                 && matches!(mode, Mode::Reexec));
-        // Where the kernel places a mapping depends on the ones made before it. At record
-        // two threads' such syscalls can be in the kernel at once, and their exit stops
-        // reported in either order: at replay they run one at a time in the order they
-        // entered, and an anonymous mmap is placed where it was (MAP_FIXED_NOREPLACE at
-        // the recorded address: any other order fails instead of diverging later).
-        let placement = matches!(
-            nr,
-            libc::SYS_mmap | libc::SYS_munmap | libc::SYS_mremap | libc::SYS_brk
-        ) && !matches!(mode, Mode::Emulate | Mode::EmulateInPlace);
+        // Where the kernel places a mapping depends on the ones made before it. The
+        // recorder runs threads' such syscalls one at a time, in the order they enter: so
+        // does replay. An anonymous mmap is also placed where it was (MAP_FIXED_NOREPLACE
+        // at the recorded address), so that any other order fails at once.
+        let placement =
+            tracee::places_mappings(nr) && !matches!(mode, Mode::Emulate | Mode::EmulateInPlace);
         if placement && self.has_other_threads(tid)? {
             self.finish_placements(tid)?;
             if nr == libc::SYS_mmap && matches!(mode, Mode::Reexec) {
@@ -189,10 +186,8 @@ impl Replayer {
                     && x.held.is_none()
                     && x.at == At::Entry
                     && x.entry.as_ref().is_some_and(|e| {
-                        matches!(
-                            e.nr,
-                            libc::SYS_mmap | libc::SYS_munmap | libc::SYS_mremap | libc::SYS_brk
-                        ) && !matches!(e.mode, Mode::Emulate | Mode::EmulateInPlace)
+                        tracee::places_mappings(e.nr)
+                            && !matches!(e.mode, Mode::Emulate | Mode::EmulateInPlace)
                     })
             })
             .map(|(&t, _)| t)
