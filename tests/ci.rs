@@ -556,3 +556,42 @@ fn cargo_building_and_testing_replays_whole() {
     let moved = dir.join("out-moved");
     std::fs::remove_dir_all(moved).unwrap();
 }
+
+/// SIGTERM ends the recording and the command with it: the whole trace is kept, and the
+/// summary lists what had failed and what had not ended.
+#[test]
+fn sigterm_keeps_the_whole_recording_and_a_summary() {
+    let dir = fixture("make-suite", "term");
+    let child = rtt()
+        .process_group(0)
+        .args(["ci", "-o", "out", "--", "sh", "-c"])
+        .arg("ls /nonexistent; touch started; sleep 60")
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The command says when it is past the failing `ls` (no timing: a file appears).
+    while !dir.join("started").exists() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("recording failed: interrupted"), "{err}");
+    let entries = summary(&dir.join("out"));
+    let ls = entries
+        .iter()
+        .find(|e| e["command"][0] == "ls")
+        .cloned()
+        .unwrap_or_else(|| panic!("{entries:?}"));
+    assert_eq!(ls["exit_code"], 2);
+    assert_eq!(ls["trace"], "trace");
+    assert_eq!(entry(&entries, "sleep 60")["complete"], false);
+    let rep = replay_moved(&dir.join("out"), &ls);
+    assert_eq!(code(&rep), 2, "{}", String::from_utf8_lossy(&rep.stderr));
+    assert!(String::from_utf8_lossy(&rep.stderr).contains("cannot access '/nonexistent'"));
+}

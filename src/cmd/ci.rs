@@ -114,10 +114,17 @@ pub fn run(args: CiArgs) -> Result<i32> {
             return Err(e).with_context(|| format!("cannot run {}", prog.display()));
         }
         Err(e) => {
+            // The command was killed with the recording: keep it whole, and list what had
+            // failed by then and what was still running.
             let kept = dir.join("trace");
             let _ = std::fs::rename(&recording, &kept);
             eprintln!("rtt: recording failed: {e}");
             eprintln!("rtt: what was recorded is in {}", kept.display());
+            if let Ok(entries) = unfinished(&dir, &kept) {
+                if let Ok(json) = serde_json::to_vec_pretty(&entries) {
+                    let _ = std::fs::write(dir.join(SUMMARY), json);
+                }
+            }
             return Ok(1);
         }
     };
@@ -187,6 +194,19 @@ fn keep_traces(dir: &Path, keep: Keep, status: ExitStatus, cut: bool) -> Result<
         }
     }
     Ok(entries)
+}
+
+/// The summary of a recording that failed: the processes that failed, or had not ended,
+/// all in the whole trace `kept`.
+fn unfinished(dir: &Path, kept: &Path) -> Result<Vec<Entry>> {
+    let trace = TraceReader::open(kept)?;
+    let (procs, _) = processes(&trace)?;
+    let size = dir_size(kept);
+    Ok(procs
+        .iter()
+        .filter(|p| p.failed() || p.exit.is_none())
+        .map(|p| entry(p, dir, kept, size, p.exit.is_some()))
+        .collect())
 }
 
 fn entry(p: &Process, dir: &Path, trace: &Path, size: u64, complete: bool) -> Entry {

@@ -257,6 +257,10 @@ impl Recorder {
         self.adopt_first(pid)?;
         while !self.tasks.is_empty() {
             self.schedule()?;
+            // A SIGTERM that came while a stop was handled: the wait would not see it.
+            if sys::interrupted() {
+                return Err(Error::Interrupted);
+            }
             let Some((tid, status)) = sys::waitpid(-1, false)? else {
                 continue;
             };

@@ -280,6 +280,24 @@ pub fn block_sigint_in_this_thread() {
     );
 }
 
+/// Keeps SIGINT, SIGTERM and SIGHUP from this helper thread: they must interrupt the
+/// thread that waits for tracees, not one that sleeps for its own reasons.
+pub fn block_interrupts_in_this_thread() {
+    let mut set = nix::sys::signal::SigSet::empty();
+    for sig in [
+        nix::sys::signal::Signal::SIGINT,
+        nix::sys::signal::Signal::SIGTERM,
+        nix::sys::signal::Signal::SIGHUP,
+    ] {
+        set.add(sig);
+    }
+    let _ = nix::sys::signal::pthread_sigmask(
+        nix::sys::signal::SigmaskHow::SIG_BLOCK,
+        Some(&set),
+        None,
+    );
+}
+
 /// Makes SIGINT, SIGTERM and SIGHUP set a flag (see [`interrupted`]) and interrupt a
 /// blocking wait, instead of killing rtt.
 pub fn catch_interrupts() {

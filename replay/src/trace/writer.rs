@@ -152,6 +152,7 @@ impl TraceWriter {
         let flusher = std::thread::Builder::new()
             .name("rtt-flush".into())
             .spawn(move || {
+                crate::sys::block_interrupts_in_this_thread();
                 let (m, cv) = &*bg;
                 let mut s = lock(m);
                 while !s.closed {
