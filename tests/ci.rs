@@ -153,6 +153,17 @@ fn make_suite_keeps_the_failing_test_and_it_replays_without_the_binaries() {
     );
 }
 
+/// `rtt ci -o out -- CARGO test --offline -q` in `dir`, building into `target`.
+fn ci_cargo_test(dir: &Path, cargo: &str, target: &Path) -> Output {
+    rtt()
+        .args(["ci", "-o", "out", "--", cargo, "test", "--offline", "-q"])
+        .env("CARGO_TARGET_DIR", target)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn cargo_project_keeps_the_failing_test_binary_and_it_replays_without_it() {
     let dir = fixture("cargo-proj", "cargo");
@@ -165,15 +176,7 @@ fn cargo_project_keeps_the_failing_test_binary_and_it_replays_without_it() {
         .output()
         .unwrap();
     assert!(build.status.success(), "{build:?}");
-    let out = rtt()
-        .args(["ci", "-o", "out", "--"])
-        .arg(&cargo)
-        .args(["test", "--offline", "-q"])
-        .env("CARGO_TARGET_DIR", &target)
-        .current_dir(&dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = ci_cargo_test(&dir, &cargo, &target);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(code(&out), 101, "cargo's status: {err}");
     let entries = summary(&dir.join("out"));
@@ -532,15 +535,7 @@ fn cargo_building_and_testing_replays_whole() {
     let dir = fixture("cargo-proj", "cargo-build");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let target = dir.join("target");
-    let out = rtt()
-        .args(["ci", "-o", "out", "--"])
-        .arg(&cargo)
-        .args(["test", "--offline", "-q"])
-        .env("CARGO_TARGET_DIR", &target)
-        .current_dir(&dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = ci_cargo_test(&dir, &cargo, &target);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(code(&out), 101, "{err}");
     let entries = summary(&dir.join("out"));
