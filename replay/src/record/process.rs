@@ -81,8 +81,9 @@ impl Recorder {
         let maps = procmaps::read(tid)?;
         let mem = &self.task_mut(tid)?.mem;
         let stack = auxv::InitialStack::read(mem, regs.rsp())?;
-        let filename = stack.execfn(mem)?;
-        let interp_path = crate::interp::interp_in_memory(mem, &stack)?;
+        let filename = stack.execfn(mem).unwrap_or_default();
+        // Not knowing the interpreter only makes the trace depend on this machine's.
+        let interp_path = crate::interp::interp_in_memory(mem, &stack).ok().flatten();
         let interp = match (interp_path, stack.aux(auxv::AT_BASE)) {
             (Some((_, path)), Some(base)) if base != 0 => {
                 let loaded = maps.iter().find(|m| m.start <= base && base < m.end);
