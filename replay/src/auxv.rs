@@ -122,6 +122,8 @@ pub const AT_PHDR: u64 = 3;
 pub const AT_PHNUM: u64 = 5;
 /// Auxiliary vector entry: load address of the ELF interpreter.
 pub const AT_BASE: u64 = 7;
+/// Auxiliary vector entry: the program's entry point.
+pub const AT_ENTRY: u64 = 9;
 
 const AT_EXECFN: u64 = 31;
 

@@ -5,13 +5,13 @@
 //! machine's files points these paths at the trace's copies (`replay::execfile`).
 
 use crate::auxv::{InitialStack, AT_PHDR, AT_PHNUM};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::linkmap;
 use crate::mem::Memory;
 use crate::remote::RemoteAddr;
 use std::ops::Range;
 
 const PT_INTERP: u32 = 3;
-const PT_PHDR: u32 = 6;
 const PHDR_SIZE: usize = 56;
 
 /// One 64-bit ELF program header: (type, file offset, virtual address, size in the file).
@@ -64,15 +64,16 @@ pub fn interp_in_memory(
     let (Some(at_phdr), Some(phnum)) = (stack.aux(AT_PHDR), stack.aux(AT_PHNUM)) else {
         return Ok(None);
     };
-    let table = mem.read(RemoteAddr(at_phdr), phnum.min(256) as usize * PHDR_SIZE)?;
-    let headers: Vec<_> = table.chunks(PHDR_SIZE).filter_map(phdr).collect();
-    let Some(&(_, _, phdr_vaddr, _)) = headers.iter().find(|h| h.0 == PT_PHDR) else {
+    let mut read = |a: u64, n: usize| mem.read(RemoteAddr(a), n).ok();
+    let headers = linkmap::program_headers(at_phdr, phnum, &mut read)
+        .ok_or_else(|| Error::Trace(format!("cannot read the program headers at {at_phdr:#x}")))?;
+    let Some(bias) = linkmap::load_bias(&headers, at_phdr) else {
         return Ok(None);
     };
-    let Some(&(_, _, vaddr, _)) = headers.iter().find(|h| h.0 == PT_INTERP) else {
+    let Some(&(_, vaddr)) = headers.iter().find(|h| h.0 == PT_INTERP) else {
         return Ok(None);
     };
-    let addr = RemoteAddr(at_phdr.wrapping_sub(phdr_vaddr).wrapping_add(vaddr));
+    let addr = RemoteAddr(bias.wrapping_add(vaddr));
     let path = mem.read_cstr(addr, 4096)?;
     Ok(Some((addr, path)))
 }

@@ -14,12 +14,7 @@ const MAX_LIBRARIES: usize = 4096;
 /// Reads `len` bytes of the process's memory at an address (None: unreadable).
 pub type ReadMem<'a> = dyn FnMut(u64, usize) -> Option<Vec<u8>> + 'a;
 
-/// The auxiliary vector's entry for the program headers.
-pub const AT_PHDR: u64 = 3;
-/// The auxiliary vector's entry for the number of program headers.
-pub const AT_PHNUM: u64 = 5;
-/// The auxiliary vector's entry for the program's entry point.
-pub const AT_ENTRY: u64 = 9;
+use crate::auxv::{AT_PHDR, AT_PHNUM};
 
 /// One loaded library.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,20 +56,9 @@ pub fn auxv_value(auxv: &[u8], key: u64) -> Option<u64> {
 /// the loader has filled it in).
 fn r_debug(auxv: &[u8], read: &mut ReadMem) -> Option<u64> {
     let phdr = auxv_value(auxv, AT_PHDR)?;
-    let phnum = auxv_value(auxv, AT_PHNUM)?;
-    let mut bias = None;
-    let mut dynamic = None;
-    for i in 0..phnum.min(256) {
-        let h = read(phdr + i * PHDR_SIZE, PHDR_SIZE as usize)?;
-        let p_type = u32::from_le_bytes(h[..4].try_into().ok()?);
-        let p_vaddr = u64::from_le_bytes(h[16..24].try_into().ok()?);
-        match p_type {
-            PT_PHDR => bias = Some(phdr.wrapping_sub(p_vaddr)),
-            PT_DYNAMIC => dynamic = Some(p_vaddr),
-            _ => {}
-        }
-    }
-    let dynamic = dynamic?.wrapping_add(bias.unwrap_or(0));
+    let headers = program_headers(phdr, auxv_value(auxv, AT_PHNUM)?, read)?;
+    let (_, dynamic) = headers.iter().find(|h| h.0 == PT_DYNAMIC)?;
+    let dynamic = dynamic.wrapping_add(load_bias(&headers, phdr).unwrap_or(0));
     for i in 0..4096u64 {
         let tag = word(read, dynamic + 16 * i)?;
         match tag {
@@ -84,6 +68,26 @@ fn r_debug(auxv: &[u8], read: &mut ReadMem) -> Option<u64> {
         }
     }
     None
+}
+
+/// The (type, virtual address) of each of the `phnum` program headers a running program
+/// has at `phdr` (its AT_PHDR).
+pub fn program_headers(phdr: u64, phnum: u64, read: &mut ReadMem) -> Option<Vec<(u32, u64)>> {
+    (0..phnum.min(256))
+        .map(|i| {
+            let h = read(phdr + i * PHDR_SIZE, PHDR_SIZE as usize)?;
+            let p_type = u32::from_le_bytes(h.get(..4)?.try_into().ok()?);
+            let p_vaddr = u64::from_le_bytes(h.get(16..24)?.try_into().ok()?);
+            Some((p_type, p_vaddr))
+        })
+        .collect()
+}
+
+/// What was added to the program's addresses when it was loaded, from its PT_PHDR header
+/// (None without one).
+pub fn load_bias(headers: &[(u32, u64)], phdr: u64) -> Option<u64> {
+    let (_, vaddr) = headers.iter().find(|h| h.0 == PT_PHDR)?;
+    Some(phdr.wrapping_sub(*vaddr))
 }
 
 fn c_string(read: &mut ReadMem, addr: u64) -> Option<String> {

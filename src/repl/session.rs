@@ -6,10 +6,8 @@ mod inspect;
 use super::commands::{self, Command, Info, Location};
 use super::format;
 use super::symbols::{Module, Symbols};
-use rtt_replay::linkmap::{self, AT_ENTRY};
-
-/// The auxiliary vector's entry for the dynamic loader's base address.
-const AT_BASE: u64 = 7;
+use rtt_replay::auxv::{AT_BASE, AT_ENTRY};
+use rtt_replay::linkmap;
 use rtt_replay::record::RecordOptions;
 use rtt_replay::timeline::{LiveTimeline, StopReason, Timeline, TimelineOptions, Travel};
 use rtt_replay::trace::TraceFiles;
