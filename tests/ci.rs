@@ -245,21 +245,10 @@ fn keep_all_lists_every_process_with_one_trace() {
     // The REPL starts where that process first runs, with it selected.
     let pid = sub["pid"].to_string();
     let moved = dir.join("out-moved").join("trace");
-    let mut repl = rtt()
-        .args(["replay", "-p", &pid])
-        .arg(&moved)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    repl.stdin
-        .take()
-        .unwrap()
-        .write_all(b"info threads\n")
-        .unwrap();
-    let out = repl.wait_with_output().unwrap();
+    let out = common::run_with_input(
+        rtt().args(["replay", "-p", &pid]).arg(&moved),
+        "info threads\n",
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let current = text.lines().find(|l| l.starts_with('*')).unwrap_or("");
     assert!(current.contains(&format!("Thread {pid} ")), "{text}");

@@ -7,7 +7,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -49,22 +48,7 @@ fn trace_of(testprog: &str) -> PathBuf {
 
 /// Runs the REPL over `trace` with `input` on stdin; returns stdout and stderr.
 fn repl(trace: &Path, args: &[&str], input: &str) -> (String, String, i32) {
-    let mut child = common::rtt()
-        .arg("replay")
-        .args(args)
-        .arg(trace)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::run_with_input(common::rtt().arg("replay").args(args).arg(trace), input);
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -101,24 +85,13 @@ fn live(testprog: &str, label: &str, input: &str) -> (String, String, i32) {
     std::fs::copy(&bin, dir.join(testprog)).unwrap();
     let traces =
         common::work_dir().join(format!("repl-live-traces-{label}-{}", std::process::id()));
-    let mut child = common::rtt()
-        .args(["run", &format!("./{testprog}")])
+    let mut cmd = common::rtt();
+    cmd.args(["run", &format!("./{testprog}")])
         .current_dir(&dir)
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
-        .env("RTT_TRACE_DIR", &traces)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        .env("RTT_TRACE_DIR", &traces);
+    let out = common::run_with_input(&mut cmd, input);
     // Without --keep, the trace is gone.
     let left: Vec<_> = std::fs::read_dir(&traces)
         .map(|d| d.flatten().map(|e| e.file_name()).collect())

@@ -6,9 +6,7 @@ mod common;
 
 use common::gdb::{assert_in_order, gdb};
 use common::{code, record_replay_with, work_dir};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 /// Records `argv` once and replays it three times, comparing output and status.
 fn thrice(name: &str, argv: &[&str]) {
@@ -160,21 +158,7 @@ fn thr_gdb_trace() -> PathBuf {
 }
 
 fn repl(trace: &Path, input: &str) -> String {
-    let mut child = common::rtt()
-        .arg("replay")
-        .arg(trace)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::run_with_input(common::rtt().arg("replay").arg(trace), input);
     assert_eq!(code(&out), 0, "{out:?}");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -274,23 +258,14 @@ fn bump_hits(out: &str) -> Vec<&str> {
 fn rtt_run_goes_back_across_threads_and_its_kept_trace_replays_the_same_stops() {
     let bin = common::build_testprog("thr_gdb");
     let data = work_dir().join(format!("live-threads-{}", std::process::id()));
-    let mut child = common::rtt()
-        .args(["run", "--keep"])
-        .arg(&bin)
-        .env("RTT_TRACE_DIR", &data)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     let script = "break bump\nc\nc\nc\ninfo threads\nrc\nrc\nc\nc\nc\ndelete\nc\n";
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::run_with_input(
+        common::rtt()
+            .args(["run", "--keep"])
+            .arg(&bin)
+            .env("RTT_TRACE_DIR", &data),
+        script,
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(code(&out), 0, "{out:?}");
     // Strict turns: forward 1 2 1, back 2 1, forward again 2 1 (replayed) and 2 (live).

@@ -71,6 +71,24 @@ pub fn build_testprog(name: &str) -> PathBuf {
     out
 }
 
+/// Runs `cmd` with `input` on its stdin and its output captured (a REPL session).
+pub fn run_with_input(cmd: &mut Command, input: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// The exit code of a finished rtt (or -1 if it died of a signal).
 pub fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)
