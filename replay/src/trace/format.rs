@@ -346,9 +346,9 @@ impl Event {
 }
 
 /// A command line for display: the arguments lossily decoded, joined by spaces.
-pub fn shown_command(argv: &[serde_bytes::ByteBuf]) -> String {
+pub fn shown_command<A: AsRef<[u8]>>(argv: &[A]) -> String {
     argv.iter()
-        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .map(|a| String::from_utf8_lossy(a.as_ref()).into_owned())
         .collect::<Vec<_>>()
         .join(" ")
 }

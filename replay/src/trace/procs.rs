@@ -25,11 +25,7 @@ pub struct Process {
 impl Process {
     /// Its command line for display.
     pub fn command(&self) -> String {
-        self.argv
-            .iter()
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect::<Vec<_>>()
-            .join(" ")
+        super::shown_command(&self.argv)
     }
 
     /// Whether it failed: a nonzero exit or death by a signal.
