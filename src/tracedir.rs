@@ -34,6 +34,21 @@ pub fn new_default(prog: &Path) -> Result<PathBuf> {
     unreachable!("an unused trace name exists")
 }
 
+/// Fails unless `dir` is absent or an empty directory (where a new trace can go).
+pub fn refuse_non_empty(dir: &Path) -> Result<()> {
+    let empty = !dir.exists()
+        || std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+    if !empty {
+        bail!(
+            "{}: already exists and is not an empty directory",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
 /// Points `latest-trace` in the default place at `dir`.
 pub fn set_latest(dir: &Path) -> Result<()> {
     let base = base_dir()?;

@@ -8,7 +8,8 @@
 //! With `--keep all` the whole recording is kept instead, and every process is listed.
 
 use super::focus::cut_point;
-use anyhow::{bail, Context, Result};
+use crate::tracedir;
+use anyhow::{Context, Result};
 use rtt_replay::record::record;
 use rtt_replay::trace::{extract, processes, Process, Scheduling, TraceReader};
 use rtt_replay::wait::ExitStatus;
@@ -94,16 +95,7 @@ pub fn run(args: CiArgs) -> Result<i32> {
     )?;
     opts.keep_going = true;
     opts.max_trace_size = args.max_trace_size;
-    if dir.exists()
-        && std::fs::read_dir(&dir)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
-        bail!(
-            "{}: already exists and is not an empty directory",
-            dir.display()
-        );
-    }
+    tracedir::refuse_non_empty(&dir)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let recording = opts.trace_dir.clone();
     let prog = PathBuf::from(&args.command[0]);

@@ -69,16 +69,7 @@ pub fn options(
         Some(d) => d,
         None => tracedir::new_default(&exe)?,
     };
-    if dir.exists()
-        && std::fs::read_dir(&dir)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
-        anyhow::bail!(
-            "{}: already exists and is not an empty directory",
-            dir.display()
-        );
-    }
+    tracedir::refuse_non_empty(&dir)?;
     let opts = RecordOptions {
         exe,
         argv: command,
