@@ -23,22 +23,23 @@ pub fn run(dir: Option<PathBuf>) -> Result<i32> {
     let mut bytes = 0u64;
     for (hash, path) in &needed {
         let copy = trace.file_path(hash);
-        let good = std::fs::read(&copy).is_ok_and(|d| content_hash(&d) == *hash);
-        if !good {
-            match std::fs::read(path) {
+        let data = match std::fs::read(&copy) {
+            Ok(d) if content_hash(&d) == *hash => d,
+            _ => match std::fs::read(path) {
                 Ok(d) if content_hash(&d) == *hash => {
                     std::fs::write(&copy, &d)
                         .with_context(|| format!("cannot write {}", copy.display()))?;
                     restored += 1;
+                    d
                 }
                 _ => {
                     missing.push(path.clone());
                     continue;
                 }
-            }
-        }
-        bytes += std::fs::metadata(&copy).map(|m| m.len()).unwrap_or(0);
-        if copy_debug_info(&copy, &dir)? {
+            },
+        };
+        bytes += data.len() as u64;
+        if copy_debug_info(&data, &dir)? {
             debug += 1;
         }
     }
@@ -107,10 +108,13 @@ fn needed_files(trace: &TraceReader) -> Result<BTreeMap<String, String>> {
     Ok(needed)
 }
 
-/// Copies this machine's separate debugging information for the ELF file `copy` into the
+/// Copies this machine's separate debugging information for the ELF file `data` into the
 /// trace, if there is any; whether the trace has it.
-fn copy_debug_info(copy: &Path, trace: &Path) -> Result<bool> {
-    let Some(rel) = build_id_path(copy) else {
+fn copy_debug_info(data: &[u8], trace: &Path) -> Result<bool> {
+    let Some(rel) = object::File::parse(data)
+        .ok()
+        .and_then(|f| build_id_rel(&f))
+    else {
         return Ok(false);
     };
     let dest = trace.join(DEBUG_DIR).join(&rel);
@@ -127,13 +131,6 @@ fn copy_debug_info(copy: &Path, trace: &Path) -> Result<bool> {
     }
     std::fs::copy(&src, &dest).with_context(|| format!("cannot copy {}", src.display()))?;
     Ok(true)
-}
-
-/// `xx/yyyy.debug` for an ELF file with a build id.
-pub fn build_id_path(file: &Path) -> Option<PathBuf> {
-    let data = std::fs::read(file).ok()?;
-    let obj = object::File::parse(&*data).ok()?;
-    build_id_rel(&obj)
 }
 
 /// `xx/yyyy.debug` for a parsed file with a build id.
