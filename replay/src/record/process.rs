@@ -104,11 +104,11 @@ impl Recorder {
         let cwd = std::fs::read_link(format!("/proc/{tid}/cwd"))
             .map(|p| p.into_os_string().into_vec())
             .unwrap_or_default();
-        let entry = self.task_mut(tid)?.entry.as_ref();
-        let file_hash = entry.and_then(|e| e.exec_file.clone());
+        let entry = self.task_mut(tid)?.entry.as_mut();
+        let file_hash = entry.as_ref().and_then(|e| e.exec_file.clone());
         // What execve was given; for a script the stack holds the interpreter's argv.
         let (argv, env) = entry
-            .and_then(|e| e.exec_args.clone())
+            .and_then(|e| e.exec_args.take())
             .unwrap_or((stack.argv, stack.env));
         let (sig_blocked, sig_ignored) = procmaps::signal_masks(tid);
         let stack_limit = procmaps::stack_limit(tid);
