@@ -128,15 +128,7 @@ impl LiveRecorder {
                 "at most four watchpoints while recording live".into(),
             ));
         }
-        self.watches = watches
-            .iter()
-            .map(|w| HwWatch {
-                addr: w.addr,
-                len: w.len as u8,
-                reads: w.reads,
-                exec: false,
-            })
-            .collect();
+        self.watches = watches.iter().map(HwWatch::from).collect();
         let r = self.run_until(bps, step, false);
         self.watches.clear();
         r

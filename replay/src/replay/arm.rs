@@ -32,6 +32,18 @@ pub(crate) struct HwWatch {
     pub exec: bool,
 }
 
+impl From<&crate::timeline::WatchKey> for HwWatch {
+    /// The data watchpoint a debugger's watch asks for.
+    fn from(key: &crate::timeline::WatchKey) -> HwWatch {
+        HwWatch {
+            addr: key.addr,
+            len: key.len as u8,
+            reads: key.reads,
+            exec: false,
+        }
+    }
+}
+
 /// What the debugger has armed.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Arm {

@@ -302,15 +302,7 @@ impl Timeline {
             }
         }
         self.r.arm.bps = bps;
-        self.r.arm.watches = watches
-            .iter()
-            .map(|w| HwWatch {
-                addr: w.addr,
-                len: w.len as u8,
-                reads: w.reads,
-                exec: false,
-            })
-            .collect();
+        self.r.arm.watches = watches.iter().map(HwWatch::from).collect();
         self.r.arm.step = step;
         self.r.arm.interrupt_ns = (!step && self.marks).then_some(self.interval_ns);
         watches

@@ -260,12 +260,7 @@ impl Timeline {
         a.step = step;
         a.interrupt_ns = None;
         match target.anchor {
-            Anchor::Watch { key, .. } => a.watches.push(HwWatch {
-                addr: key.addr,
-                len: key.len as u8,
-                reads: key.reads,
-                exec: false,
-            }),
+            Anchor::Watch { key, .. } => a.watches.push(HwWatch::from(&key)),
             Anchor::Arrival { pc, .. } if !step => {
                 a.bps.insert(pc);
             }
