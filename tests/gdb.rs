@@ -488,20 +488,12 @@ fn a_port_in_use_is_a_clear_error() {
 
 #[test]
 fn rtt_replay_gdb_starts_gdb_connected() {
-    let mut child = common::rtt()
-        .args(["replay", "--gdb"])
-        .arg(trace_of("gdb_bank"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"break corrupt\ncontinue\nbt\nquit\n")
-        .unwrap();
+    let mut child = common::spawn_with_input(
+        common::rtt()
+            .args(["replay", "--gdb"])
+            .arg(trace_of("gdb_bank")),
+        "break corrupt\ncontinue\nbt\nquit\n",
+    );
     let st = wait_bounded(&mut child, "rtt replay --gdb");
     let mut out = String::new();
     child

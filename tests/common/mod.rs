@@ -71,8 +71,8 @@ pub fn build_testprog(name: &str) -> PathBuf {
     out
 }
 
-/// Runs `cmd` with `input` on its stdin and its output captured (a REPL session).
-pub fn run_with_input(cmd: &mut Command, input: &str) -> Output {
+/// Starts `cmd` with `input` written to its stdin (then closed) and its output piped.
+pub fn spawn_with_input(cmd: &mut Command, input: &str) -> std::process::Child {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -86,7 +86,12 @@ pub fn run_with_input(cmd: &mut Command, input: &str) -> Output {
         .unwrap()
         .write_all(input.as_bytes())
         .unwrap();
-    child.wait_with_output().unwrap()
+    child
+}
+
+/// Runs `cmd` with `input` on its stdin and its output captured (a REPL session).
+pub fn run_with_input(cmd: &mut Command, input: &str) -> Output {
+    spawn_with_input(cmd, input).wait_with_output().unwrap()
 }
 
 /// The exit code of a finished rtt (or -1 if it died of a signal).
