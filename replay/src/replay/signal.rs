@@ -89,13 +89,10 @@ impl Replayer {
         if (regs.orig_rax() as i64) < 0 {
             return Ok(());
         }
-        let again = match -(regs.rax() as i64) {
-            512..=514 => regs.orig_rax(),
-            516 => libc::SYS_restart_syscall as u64,
-            _ => return Ok(()),
-        };
-        regs.set_rax(again);
-        regs.set_rip(regs.rip() - 2);
+        let (nr, ret) = (regs.orig_rax(), regs.rax() as i64);
+        if !super::syscall::restart_without_signal(&mut regs, nr, ret) {
+            return Ok(());
+        }
         sys::setregs(pid, &regs)?;
         self.task(tid)?.at = At::Trap;
         Ok(())

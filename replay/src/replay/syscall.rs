@@ -35,6 +35,21 @@ fn needs_restart_handling(ret: i64) -> bool {
     )
 }
 
+/// Sets `regs`, at the exit of syscall `nr` with result `ret`, the way the kernel does
+/// when it restarts the syscall with no signal to deliver: back to the `syscall`
+/// instruction, with the syscall (or `restart_syscall`) to run again. False when `ret`
+/// does not ask for a restart.
+pub(super) fn restart_without_signal(regs: &mut crate::regs::Regs, nr: u64, ret: i64) -> bool {
+    let again = match -ret {
+        ERESTARTSYS | 513 | ERESTARTNOHAND => nr,
+        ERESTART_RESTARTBLOCK => libc::SYS_restart_syscall as u64,
+        _ => return false,
+    };
+    regs.set_rax(again);
+    regs.set_rip(regs.rip() - 2);
+    true
+}
+
 impl Replayer {
     pub(super) fn syscall_entry(&mut self, tid: i32, nr: i64, args: [u64; 6]) -> Result<()> {
         let stop = self.advance(tid, None)?;
@@ -455,13 +470,7 @@ impl Replayer {
             // this thread (another thread took the process-wide signal that woke it); here
             // nothing is pending to make it do so.
             let mut regs = sys::getregs(pid)?;
-            let again = if ret == -ERESTART_RESTARTBLOCK {
-                libc::SYS_restart_syscall as u64
-            } else {
-                entry.nr as u64
-            };
-            regs.set_rax(again);
-            regs.set_rip(regs.rip() - 2);
+            restart_without_signal(&mut regs, entry.nr as u64, ret);
             sys::setregs(pid, &regs)?;
             At::Trap
         } else {
