@@ -9,7 +9,7 @@
 
 use crate::tracedir;
 use anyhow::{bail, Context, Result};
-use rtt_replay::trace::{content_hash, Event, TraceReader};
+use rtt_replay::trace::{content_hash, TraceReader};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -78,31 +78,8 @@ fn needed_files(trace: &TraceReader) -> Result<BTreeMap<String, String>> {
     let mut needed = BTreeMap::new();
     let mut events = trace.events()?;
     while let Some(ev) = events.next().context("reading the trace's events")? {
-        match ev {
-            Event::Exec {
-                exe,
-                exe_hash,
-                file_hash,
-                filename,
-                interp,
-                ..
-            } => {
-                needed.insert(exe_hash, exe);
-                if let Some(h) = file_hash {
-                    needed
-                        .entry(h)
-                        .or_insert_with(|| String::from_utf8_lossy(&filename).into_owned());
-                }
-                if let Some(i) = interp {
-                    needed.insert(i.hash, i.path);
-                }
-            }
-            Event::SyscallExit {
-                mapped: Some(m), ..
-            } => {
-                needed.insert(m.hash, m.path);
-            }
-            _ => {}
+        for (path, hash) in ev.captured_files() {
+            needed.entry(hash).or_insert(path);
         }
     }
     Ok(needed)

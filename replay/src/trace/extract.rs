@@ -58,7 +58,7 @@ pub fn extract(
     let mut tids: HashSet<i32> = HashSet::from([pid]);
     let mut status = None;
     for ev in [entry, exec] {
-        note_files(&ev, &mut hashes);
+        hashes.extend(ev.captured_files().into_iter().map(|(_, h)| h));
         w.append(&ev)?;
     }
     let mut ended = false;
@@ -80,7 +80,7 @@ pub fn extract(
         if !tids.contains(&tid) {
             continue;
         }
-        note_files(&ev, &mut hashes);
+        hashes.extend(ev.captured_files().into_iter().map(|(_, h)| h));
         w.append(&ev)?;
         if let Event::Exit { tid, .. } = ev {
             // Its id may be given to a process outside the subtree later.
@@ -136,28 +136,6 @@ fn header_at(orig: &Header, exec: &Event) -> Result<Header> {
     h.sig_ignored = *sig_ignored;
     h.stack_limit = Some(*stack_limit);
     Ok(h)
-}
-
-/// The captured files `ev` needs.
-fn note_files(ev: &Event, hashes: &mut BTreeSet<String>) {
-    match ev {
-        Event::Exec {
-            exe_hash,
-            file_hash,
-            interp,
-            ..
-        } => {
-            hashes.insert(exe_hash.clone());
-            hashes.extend(file_hash.iter().cloned());
-            hashes.extend(interp.iter().map(|i| i.hash.clone()));
-        }
-        Event::SyscallExit {
-            mapped: Some(m), ..
-        } => {
-            hashes.insert(m.hash.clone());
-        }
-        _ => {}
-    }
 }
 
 /// Hard-links `src` to `dest` (same file system), else copies it.

@@ -324,6 +324,33 @@ pub enum Event {
 }
 
 impl Event {
+    /// The captured files replaying this event needs: (recorded path, content hash).
+    pub fn captured_files(&self) -> Vec<(String, String)> {
+        match self {
+            Event::Exec {
+                exe,
+                exe_hash,
+                file_hash,
+                filename,
+                interp,
+                ..
+            } => {
+                let mut files = vec![(exe.clone(), exe_hash.clone())];
+                if let Some(h) = file_hash {
+                    files.push((String::from_utf8_lossy(filename).into_owned(), h.clone()));
+                }
+                if let Some(i) = interp {
+                    files.push((i.path.clone(), i.hash.clone()));
+                }
+                files
+            }
+            Event::SyscallExit {
+                mapped: Some(m), ..
+            } => vec![(m.path.clone(), m.hash.clone())],
+            _ => Vec::new(),
+        }
+    }
+
     /// The thread the event belongs to, if any.
     pub fn tid(&self) -> Option<i32> {
         match self {
