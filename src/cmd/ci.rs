@@ -141,17 +141,10 @@ pub fn run(args: CiArgs) -> Result<i32> {
 fn keep_traces(dir: &Path, keep: Keep, status: ExitStatus, cut: bool) -> Result<Vec<Entry>> {
     let recording = dir.join(RECORDING);
     let trace = TraceReader::open(&recording)?;
-    let (mut procs, _) = processes(&trace)?;
+    let (procs, _) = processes(&trace)?;
     let unended = cut && status != ExitStatus::Code(0);
-    let mut complete = vec![true; procs.len()];
-    for (i, p) in procs.iter_mut().enumerate() {
-        if p.exit.is_none() {
-            complete[i] = false;
-            if p.ppid.is_none() {
-                p.exit = Some(status);
-            }
-        }
-    }
+    // The first process's end, when the trace lacks it, is the one the recorder saw.
+    let exit_of = |p: &Process| p.exit.or_else(|| p.ppid.is_none().then_some(status));
     let mut entries = Vec::new();
     match keep {
         Keep::All => {
@@ -159,13 +152,15 @@ fn keep_traces(dir: &Path, keep: Keep, status: ExitStatus, cut: bool) -> Result<
             drop(trace);
             std::fs::rename(&recording, &kept)?;
             let size = dir_size(&kept);
-            for (p, &complete) in procs.iter().zip(&complete) {
-                entries.push(entry(p, dir, &kept, size, complete));
+            for p in &procs {
+                entries.push(entry(p, exit_of(p), dir, &kept, size));
             }
         }
         Keep::Failed => {
-            for (p, &complete) in procs.iter().zip(&complete) {
-                if !(p.failed() || (unended && !complete)) {
+            for p in &procs {
+                let exit = exit_of(p);
+                let failed = matches!(exit, Some(s) if s != ExitStatus::Code(0));
+                if !(failed || (unended && p.exit.is_none())) {
                     continue;
                 }
                 let (root, exec) = match cut_point(&procs, p.pid) {
@@ -178,7 +173,7 @@ fn keep_traces(dir: &Path, keep: Keep, status: ExitStatus, cut: bool) -> Result<
                 let name = format!("{}-{}", short_name(p), p.pid);
                 let dest = dir.join(&name);
                 extract(&trace, &root, exec, &dest)?;
-                entries.push(entry(p, dir, &dest, dir_size(&dest), complete));
+                entries.push(entry(p, exit, dir, &dest, dir_size(&dest)));
             }
             drop(trace);
             std::fs::remove_dir_all(&recording)
@@ -197,17 +192,19 @@ fn unfinished(dir: &Path, kept: &Path) -> Result<Vec<Entry>> {
     Ok(procs
         .iter()
         .filter(|p| p.failed() || p.exit.is_none())
-        .map(|p| entry(p, dir, kept, size, p.exit.is_some()))
+        .map(|p| entry(p, p.exit, dir, kept, size))
         .collect())
 }
 
-fn entry(p: &Process, dir: &Path, trace: &Path, size: u64, complete: bool) -> Entry {
+/// `exit`: how it ended (the trace's record of it, or the recorder's for the first
+/// process); the entry is complete when the trace holds that end.
+fn entry(p: &Process, exit: Option<ExitStatus>, dir: &Path, trace: &Path, size: u64) -> Entry {
     let rel = trace
         .strip_prefix(dir)
         .unwrap_or(trace)
         .to_string_lossy()
         .into_owned();
-    let (exit_code, signal) = match p.exit {
+    let (exit_code, signal) = match exit {
         Some(ExitStatus::Code(c)) => (Some(c), None),
         Some(ExitStatus::Signal(s)) => (None, Some(rtt_replay::wait::signal_name(s))),
         None => (None, None),
@@ -228,7 +225,7 @@ fn entry(p: &Process, dir: &Path, trace: &Path, size: u64, complete: bool) -> En
         ),
         trace: rel,
         size_bytes: size,
-        complete,
+        complete: p.exit.is_some(),
     }
 }
 
