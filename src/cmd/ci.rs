@@ -124,7 +124,7 @@ pub fn run(args: CiArgs) -> Result<i32> {
         eprintln!("rtt: recording stopped early: {why}; the command ran on unrecorded");
     }
     let code = outcome.status.shell_code();
-    let entries = keep_traces(&dir, args.keep, outcome.status, outcome.cut.is_some())
+    let entries = keep_traces(&dir, &args, outcome.status, outcome.cut.is_some())
         .context("cannot keep the traces")?;
     let json = serde_json::to_vec_pretty(&entries).context("cannot encode the summary")?;
     std::fs::write(dir.join(SUMMARY), json)
@@ -138,7 +138,7 @@ pub fn run(args: CiArgs) -> Result<i32> {
 /// A recording that was cut holds no end for the processes alive then: when the command
 /// failed, they are kept too (their traces stop at the cut), the first process with the
 /// status the recorder saw.
-fn keep_traces(dir: &Path, keep: Keep, status: ExitStatus, cut: bool) -> Result<Vec<Entry>> {
+fn keep_traces(dir: &Path, args: &CiArgs, status: ExitStatus, cut: bool) -> Result<Vec<Entry>> {
     let recording = dir.join(RECORDING);
     let trace = TraceReader::open(&recording)?;
     let (procs, _) = processes(&trace)?;
@@ -146,7 +146,7 @@ fn keep_traces(dir: &Path, keep: Keep, status: ExitStatus, cut: bool) -> Result<
     // The first process's end, when the trace lacks it, is the one the recorder saw.
     let exit_of = |p: &Process| p.exit.or_else(|| p.ppid.is_none().then_some(status));
     let mut entries = Vec::new();
-    match keep {
+    match args.keep {
         Keep::All => {
             let kept = dir.join("trace");
             drop(trace);
@@ -172,7 +172,8 @@ fn keep_traces(dir: &Path, keep: Keep, status: ExitStatus, cut: bool) -> Result<
                 };
                 let name = format!("{}-{}", short_name(p), p.pid);
                 let dest = dir.join(&name);
-                extract(&trace, &root, exec, &dest)?;
+                // Each kept trace is within the limit too.
+                extract(&trace, &root, exec, &dest, args.max_trace_size)?;
                 entries.push(entry(p, exit, dir, &dest, dir_size(&dest)));
             }
             drop(trace);

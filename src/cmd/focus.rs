@@ -122,7 +122,7 @@ pub fn focus(dir: &Path, pid: i32) -> Result<Focused> {
         temporary: true,
         inner,
     };
-    extract(&trace, &root, exec, &tmp)
+    extract(&trace, &root, exec, &tmp, None)
         .with_context(|| format!("cannot cut process {pid} out of {}", dir.display()))?;
     Ok(focused)
 }

@@ -155,12 +155,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome> {
         Ok(status) => {
             let cut = rec.w.cut_reason();
             rec.w.append(&Event::End { status })?;
-            let dir = rec.w.dir().to_path_buf();
             rec.w.finish()?;
-            if let Some(why) = &cut {
-                // Best effort: the disk may be full.
-                let _ = std::fs::write(dir.join(crate::trace::CUT_FILE), format!("{why}\n"));
-            }
             Ok(RecordOutcome {
                 status,
                 events: events + 1,

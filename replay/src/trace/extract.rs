@@ -8,10 +8,10 @@
 //! events of the subtree, from the execve's entry on, with its own end.
 
 use super::procs::Process;
-use super::{Bytes, Event, Header, TraceReader, TraceWriter, FILES_DIR};
+use super::{Bytes, Event, Header, TraceReader, TraceWriter};
 use crate::error::{Error, Result};
 use crate::wait::ExitStatus;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 
 /// What [`extract`] wrote.
@@ -28,12 +28,14 @@ pub struct Extracted {
 
 /// Writes to `dest` (which must not exist or be empty) a trace of `proc` and its
 /// descendants from its exec `exec_event` on. Captured files are hard-linked from the
-/// original trace when they can be, else copied.
+/// original trace when they can be, else copied. With a `limit`, the new trace stops
+/// before it would pass that many bytes.
 pub fn extract(
     src: &TraceReader,
     proc: &Process,
     exec_event: u64,
     dest: &Path,
+    limit: Option<u64>,
 ) -> Result<Extracted> {
     let mut events = src.events()?;
     let pid = proc.pid;
@@ -54,15 +56,19 @@ pub fn extract(
     };
     let header = header_at(src.header(), &exec)?;
     let mut w = TraceWriter::create(dest, &header)?;
-    let mut hashes = BTreeSet::new();
+    w.cut_when(limit);
     let mut tids: HashSet<i32> = HashSet::from([pid]);
     let mut status = None;
-    for ev in [entry, exec] {
-        hashes.extend(ev.captured_files().into_iter().map(|(_, h)| h));
-        w.append(&ev)?;
-    }
     let mut ended = false;
-    while let Ok(Some(ev)) = events.next() {
+    let mut next = [Some(entry), Some(exec)].into_iter().flatten();
+    loop {
+        let ev = match next.next() {
+            Some(ev) => ev,
+            None => match events.next() {
+                Ok(Some(ev)) => ev,
+                _ => break,
+            },
+        };
         match &ev {
             Event::End { .. } => {
                 ended = true;
@@ -80,8 +86,9 @@ pub fn extract(
         if !tids.contains(&tid) {
             continue;
         }
-        hashes.extend(ev.captured_files().into_iter().map(|(_, h)| h));
-        w.append(&ev)?;
+        if !append_with_files(&mut w, src, &ev)? {
+            break;
+        }
         if let Event::Exit { tid, .. } = ev {
             // Its id may be given to a process outside the subtree later.
             tids.remove(&tid);
@@ -91,25 +98,33 @@ pub fn extract(
         }
     }
     // The subtree ended if every task of it did (the original may end later, or be cut).
-    let complete = tids.is_empty() || ended;
+    let complete = (tids.is_empty() || ended) && !w.is_cut();
     if let (true, Some(s)) = (complete, status) {
         w.append(&Event::End { status: s })?;
     }
-    let count = w.event_count();
-    w.finish()?;
-    if !complete {
+    if !complete && !w.is_cut() {
         if let Some(why) = src.cut_reason() {
-            let _ = std::fs::write(dest.join(super::CUT_FILE), format!("{why}\n"));
+            w.cut(why);
         }
     }
-    for hash in hashes {
-        link_or_copy(&src.file_path(&hash), &dest.join(FILES_DIR).join(&hash))?;
-    }
+    let count = w.event_count();
+    w.finish()?;
     Ok(Extracted {
         events: count,
         complete: complete && status.is_some(),
         status,
     })
+}
+
+/// Appends `ev` after the files it needs; false when the writer is cut instead.
+fn append_with_files(w: &mut TraceWriter, src: &TraceReader, ev: &Event) -> Result<bool> {
+    for (_, hash) in ev.captured_files() {
+        if !w.link_file(&src.file_path(&hash), &hash)? {
+            return Ok(false);
+        }
+    }
+    w.append(ev)?;
+    Ok(!w.is_cut())
 }
 
 /// The header of a trace that starts with `exec`: the program as that exec started it.
@@ -136,14 +151,4 @@ fn header_at(orig: &Header, exec: &Event) -> Result<Header> {
     h.sig_ignored = *sig_ignored;
     h.stack_limit = Some(*stack_limit);
     Ok(h)
-}
-
-/// Hard-links `src` to `dest` (same file system), else copies it.
-pub(crate) fn link_or_copy(src: &Path, dest: &Path) -> Result<()> {
-    if dest.exists() || std::fs::hard_link(src, dest).is_ok() {
-        return Ok(());
-    }
-    std::fs::copy(src, dest)
-        .map(|_| ())
-        .map_err(|e| Error::io(format!("copy {} to {}", src.display(), dest.display()), e))
 }

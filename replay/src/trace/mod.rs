@@ -138,6 +138,17 @@ mod tests {
         let (events, truncated) = read_all(&d).unwrap();
         assert!(!truncated, "whole frames only");
         assert!(!events.is_empty() && events.len() < 400_000);
+        // Everything in the directory, the header and the note included, is within it.
+        let sizes = std::fs::read_dir(&d)
+            .unwrap()
+            .chain(std::fs::read_dir(d.join(FILES_DIR)).unwrap())
+            .map(|e| e.unwrap().metadata().unwrap())
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+            .sum::<u64>();
+        assert!(sizes <= 3_000_000, "{sizes}");
+        let note = std::fs::read_to_string(d.join(CUT_FILE)).unwrap();
+        assert!(note.contains("size limit"), "{note}");
     }
 
     #[test]

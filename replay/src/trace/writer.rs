@@ -4,9 +4,11 @@
 //! A writer told to [`TraceWriter::cut_when`] stops writing, instead of failing, when the
 //! trace reaches a size limit or a write fails (a full disk): the trace keeps its complete
 //! frames, later events and files are dropped, and the recording can go on without it.
+//! The limit counts everything the directory holds: header, frames, files and the note
+//! saying why the trace stops (written at the end).
 
 use super::format::{Event, Header};
-use super::{CHUNK_MAGIC, EVENTS_FILE, FILES_DIR, HEADER_FILE};
+use super::{CHUNK_MAGIC, CUT_FILE, EVENTS_FILE, FILES_DIR, HEADER_FILE};
 use crate::error::{Error, Result};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -18,6 +20,9 @@ use std::time::Duration;
 
 /// Uncompressed size at which a chunk is flushed.
 const CHUNK_BYTES: usize = 1 << 20;
+
+/// Room kept under a size limit for the note saying why the trace stops.
+const CUT_NOTE_BYTES: usize = 256;
 
 struct Stream {
     buf: Vec<u8>,
@@ -32,15 +37,22 @@ struct Stream {
     cut: Option<String>,
     /// Bytes of captured files written.
     file_bytes: u64,
-    /// Size (frames and files) not to pass (with `cut_on_error`).
+    /// Size not to pass (with `cut_on_error`).
     limit: Option<u64>,
+    /// Bytes of the header.
+    header_bytes: u64,
 }
 
 impl Stream {
     /// Whether `more` bytes would take the trace past its limit.
     fn would_pass_limit(&self, more: u64) -> bool {
         self.limit
-            .is_some_and(|limit| self.written + self.file_bytes + more > limit)
+            .is_some_and(|limit| self.size() + CUT_NOTE_BYTES as u64 + more > limit)
+    }
+
+    /// Bytes in the directory: header, complete frames and files.
+    fn size(&self) -> u64 {
+        self.header_bytes + self.written + self.file_bytes
     }
 
     fn cut_at_limit(&mut self) {
@@ -145,6 +157,7 @@ impl TraceWriter {
                 cut: None,
                 file_bytes: 0,
                 limit: None,
+                header_bytes: json.len() as u64,
             }),
             Condvar::new(),
         ));
@@ -209,10 +222,9 @@ impl TraceWriter {
         lock(&self.stream.0).cut.is_some()
     }
 
-    /// Bytes written so far (complete event frames and captured files).
+    /// Bytes written so far (header, complete event frames and captured files).
     pub fn bytes_written(&self) -> u64 {
-        let s = lock(&self.stream.0);
-        s.written + s.file_bytes
+        lock(&self.stream.0).size()
     }
 
     /// Appends one event (dropped once the writer is cut).
@@ -266,6 +278,31 @@ impl TraceWriter {
         Ok((hash, data.len() as u64))
     }
 
+    /// Adds `src`, a captured file of another trace, as `files/HASH` (hard-linked when it
+    /// can be, else copied) unless already there. Returns false, adding nothing, once the
+    /// writer is cut or when the file would take the trace past its limit (which cuts it).
+    pub fn link_file(&mut self, src: &Path, hash: &str) -> Result<bool> {
+        let mut s = lock(&self.stream.0);
+        if s.cut.is_some() {
+            return Ok(false);
+        }
+        let dest = self.dir.join(FILES_DIR).join(hash);
+        if dest.exists() {
+            return Ok(true);
+        }
+        let len = std::fs::metadata(src)
+            .map_err(|e| Error::io(format!("{}", src.display()), e))?
+            .len();
+        if s.would_pass_limit(len) {
+            s.flush();
+            s.cut_at_limit();
+            return Ok(false);
+        }
+        link_or_copy(src, &dest)?;
+        s.file_bytes += len;
+        Ok(true)
+    }
+
     /// Writes the events appended so far (as complete frames), so that a reader sees them.
     pub fn flush(&mut self) -> Result<()> {
         let mut s = lock(&self.stream.0);
@@ -292,6 +329,10 @@ impl TraceWriter {
             let _ = h.join();
         }
         let s = lock(&self.stream.0);
+        if let Some(why) = &s.cut {
+            // Best effort: the disk may be full.
+            let _ = std::fs::write(self.dir.join(CUT_FILE), cut_note(why));
+        }
         match &s.error {
             Some(e) => Err(Error::Trace(e.clone())),
             None => Ok(()),
@@ -303,6 +344,25 @@ impl Drop for TraceWriter {
     fn drop(&mut self) {
         let _ = self.close();
     }
+}
+
+/// The note in `CUT_FILE`: the reason, within [`CUT_NOTE_BYTES`].
+fn cut_note(why: &str) -> String {
+    let mut end = why.len().min(CUT_NOTE_BYTES - 1);
+    while !why.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n", &why[..end])
+}
+
+/// Hard-links `src` to `dest` (same file system), else copies it.
+fn link_or_copy(src: &Path, dest: &Path) -> Result<()> {
+    if std::fs::hard_link(src, dest).is_ok() {
+        return Ok(());
+    }
+    std::fs::copy(src, dest)
+        .map(|_| ())
+        .map_err(|e| Error::io(format!("copy {} to {}", src.display(), dest.display()), e))
 }
 
 /// The content hash that names a captured file in `files/`.
