@@ -149,3 +149,29 @@ mod tests {
         assert_eq!(anon.name, "");
     }
 }
+
+/// The processes whose parent is process `tgid` (any of its threads), from /proc.
+pub fn children_of(tgid: i32) -> Vec<i32> {
+    threads_of(tgid)
+        .into_iter()
+        .filter_map(|t| std::fs::read_to_string(format!("/proc/{tgid}/task/{t}/children")).ok())
+        .flat_map(|s| {
+            s.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<i32>>()
+        })
+        .collect()
+}
+
+/// The process group of thread `tid`, from /proc.
+pub fn pgid_of(tid: i32) -> Option<i32> {
+    let text = std::fs::read_to_string(format!("/proc/{tid}/stat")).ok()?;
+    // After the command name: state, ppid, pgrp.
+    text.rsplit_once(") ")?.1.split(' ').nth(2)?.parse().ok()
+}
+
+/// The parent process of thread `tid` (its real parent, not a tracer), from /proc.
+pub fn ppid_of(tid: i32) -> Option<i32> {
+    let text = std::fs::read_to_string(format!("/proc/{tid}/stat")).ok()?;
+    text.rsplit_once(") ")?.1.split(' ').nth(1)?.parse().ok()
+}

@@ -3,7 +3,7 @@
 use crate::tracedir;
 use anyhow::Result;
 use rtt_replay::syscalls;
-use rtt_replay::trace::{Event, TraceReader};
+use rtt_replay::trace::{Event, NestedOp, TraceReader};
 use rtt_replay::wait::signal_name;
 use std::io::Write;
 
@@ -112,9 +112,34 @@ pub fn describe(ev: &Event) -> String {
         Event::Preempt { tid, regs } => format!("{tid} preempted at {:#x}", regs.rip()),
         Event::SetRegs { tid, regs } => {
             format!(
-                "{tid} registers set by the debugger (rip {:#x})",
+                "{tid} registers set by the debugger or its tracer (rip {:#x})",
                 regs.rip()
             )
+        }
+        Event::Nested { tid, op } => describe_nested(*tid, op),
+    }
+}
+
+/// An event of emulated ptrace.
+fn describe_nested(tid: i32, op: &NestedOp) -> String {
+    match op {
+        NestedOp::Stop(kind) => format!("{tid} stopped for its tracer: {kind:?}"),
+        NestedOp::Resume { step, sig, .. } => {
+            let how = if *step { "single-steps" } else { "resumes" };
+            let sig = match sig {
+                0 => String::new(),
+                s => format!(" with {}", signal_name(*s)),
+            };
+            format!("{tid}: its tracer {how} it{sig}")
+        }
+        NestedOp::PokeUser { offset, value } => {
+            format!("{tid}: its tracer wrote {value:#x} at offset {offset} of struct user")
+        }
+        NestedOp::SetRegset { nt, data } => {
+            format!("{tid}: its tracer wrote register set {nt:#x} ({} bytes)", data.len())
+        }
+        NestedOp::Unsupported { request } => {
+            format!("{tid} made ptrace request {request:#x}, which rtt does not emulate: EIO")
         }
     }
 }

@@ -9,6 +9,7 @@
 mod coherence;
 mod fastpath;
 mod live;
+mod nested;
 mod process;
 mod sched;
 mod signal;
@@ -78,6 +79,10 @@ enum State {
     InSyscall,
     /// In a group-stop (job control), waiting for SIGCONT under PTRACE_LISTEN.
     Stopped,
+    /// Held in a ptrace stop for its emulated tracer (another tracee).
+    Traced,
+    /// Held at the entry of a wait4/waitid that waits for an emulated ptrace stop.
+    Waiting,
 }
 
 /// The syscall a tracee is in.
@@ -106,6 +111,11 @@ struct Task {
     pending_sig: i32,
     /// Its time slice.
     slice: sched::Slice,
+    /// Its emulated tracer single-steps it: resumed one instruction at a time until the
+    /// step's SIGTRAP.
+    step: bool,
+    /// The number of the last syscall it made.
+    last_nr: Option<i64>,
 }
 
 /// A file's identity for the capture cache: (dev, inode, size, mtime s, mtime ns).
@@ -131,6 +141,8 @@ pub(crate) struct Recorder {
     debugger_traps: bool,
     /// [`RecordOptions::keep_going`].
     keep_going: bool,
+    /// Emulated ptrace between tracees.
+    nested: nested::Nested,
 }
 
 fn cstring(s: &[u8]) -> Result<CString> {
@@ -243,6 +255,7 @@ impl Recorder {
             slicer: sched::Slicer::new(&opts.scheduling),
             debugger_traps: false,
             keep_going: opts.keep_going,
+            nested: Default::default(),
         })
     }
 }
@@ -255,6 +268,9 @@ impl Recorder {
             // A SIGTERM that came while a stop was handled: the wait would not see it.
             if sys::interrupted() {
                 return Err(Error::Interrupted);
+            }
+            if let Some(why) = self.nested_deadlock() {
+                return Err(Error::Trace(why));
             }
             let Some((tid, status)) = sys::waitpid(-1, false)? else {
                 continue;
@@ -273,6 +289,8 @@ impl Recorder {
             entry: None,
             pending_sig: 0,
             slice: Default::default(),
+            step: false,
+            last_nr: None,
         };
         self.tasks.insert(pid, task);
         self.ready.push_back(pid);
@@ -304,8 +322,9 @@ impl Recorder {
             self.arm_slice(tid)?;
             let t = self.task_mut(tid)?;
             let sig = std::mem::take(&mut t.pending_sig);
+            let how = if t.step { Resume::Step } else { Resume::Cont };
             // User code runs until its next syscall's seccomp stop, a signal or an event.
-            match sys::resume(Resume::Cont, tid, sig) {
+            match sys::resume(how, tid, sig) {
                 Ok(()) => {
                     t.state = State::Running;
                     self.running = Some(tid);
@@ -354,7 +373,11 @@ impl Recorder {
     }
 
     fn handle(&mut self, tid: i32, status: i32) -> Result<()> {
-        match self.handle_stop(tid, status) {
+        let handled = self.handle_stop(tid, status);
+        if handled.is_ok() {
+            self.release_nested()?;
+        }
+        match handled {
             // Killed from outside while rtt was handling its stop (reading its memory or
             // /proc): its end is reported next, and recorded then.
             Err(_) if self.tasks.contains_key(&tid) && crate::procmaps::dies_soon(tid) => {
@@ -387,7 +410,7 @@ impl Recorder {
             Stop::Event(libc::PTRACE_EVENT_SECCOMP) => self.syscall_entry(tid),
             Stop::Syscall => self.syscall_exit(tid),
             Stop::Event(ev) => self.ptrace_event(tid, ev),
-            Stop::EventStop if self.born(tid) => Ok(()),
+            Stop::EventStop if self.born(tid) => self.nested_born(tid),
             // Continued while in PTRACE_LISTEN: its SIGCONT delivery comes next.
             Stop::EventStop => {
                 self.make_ready(tid);
@@ -409,6 +432,7 @@ impl Recorder {
     fn task_exited(&mut self, tid: i32, status: ExitStatus) -> Result<()> {
         self.w.append(&Event::Exit { tid, status })?;
         self.tasks.remove(&tid);
+        self.nested_exited(tid, status)?;
         self.fast.forget(tid);
         self.maps.forget(tid);
         if self.running == Some(tid) {

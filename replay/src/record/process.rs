@@ -12,14 +12,14 @@ impl Recorder {
     pub(super) fn ptrace_event(&mut self, tid: i32, ev: i32) -> Result<()> {
         match ev {
             libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
-                self.new_task(tid)
+                self.new_task(tid, ev)
             }
             libc::PTRACE_EVENT_EXEC => self.exec(tid),
             _ => self.resume_in_kernel(tid),
         }
     }
 
-    fn new_task(&mut self, parent: i32) -> Result<()> {
+    fn new_task(&mut self, parent: i32, ev: i32) -> Result<()> {
         let child = sys::geteventmsg(parent)? as i32;
         let t = self.task_mut(parent)?;
         let entry = t.entry.clone().ok_or_else(|| {
@@ -43,11 +43,15 @@ impl Recorder {
             entry: None,
             pending_sig: 0,
             slice: Default::default(),
+            step: false,
+            last_nr: None,
         };
         self.tasks.insert(child, task);
         if early {
             self.ready.push_back(child);
         }
+        let flags = if entry.nr == libc::SYS_clone { entry.args[0] } else { 0 };
+        self.nested_new_task(parent, child, ev, flags)?;
         self.resume_in_kernel(parent)
     }
 

@@ -47,6 +47,14 @@ impl Recorder {
                 return Ok(());
             }
         }
+        let mut info = info;
+        if sig == libc::SIGCHLD {
+            // One rtt sent for an emulated ptrace stop: the tracer gets the child's.
+            if let Some(child) = self.nested_sigchld(tid, &info) {
+                sys::setsiginfo(tid, &child)?;
+                info = child;
+            }
+        }
         let sync = tracee::is_synchronous(sig, code);
         self.w.append(&Event::Signal {
             tid,
@@ -55,6 +63,9 @@ impl Recorder {
             regs,
             sync,
         })?;
+        if self.nested_signal_stop(tid, sig, &info)? {
+            return Ok(());
+        }
         self.task_mut(tid)?.pending_sig = sig;
         self.make_ready(tid);
         Ok(())

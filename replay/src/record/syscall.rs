@@ -1,6 +1,7 @@
 //! Recording one syscall: its entry (number, arguments, policy) and its exit (result and
 //! the memory the kernel wrote).
 
+use super::nested::Outcome;
 use super::{fastpath, Entry, Recorder};
 use crate::error::{Error, Result};
 use crate::remote::RemoteAddr;
@@ -13,9 +14,13 @@ const PR_SET_TSC: u64 = 26;
 
 impl Recorder {
     pub(super) fn syscall_entry(&mut self, tid: i32) -> Result<()> {
+        if self.nested_entry_stop(tid)? {
+            return Ok(());
+        }
         let mut regs = self.regs(tid)?;
         let nr = regs.orig_rax() as i64;
         let args = regs.syscall_args();
+        self.task_mut(tid)?.last_nr = Some(nr);
         let event = self.w.event_count();
         let def = syscalls::lookup(nr);
         let unsupported = match def {
@@ -39,6 +44,20 @@ impl Recorder {
                 .cut(format!("unsupported syscall {name} at event {event}"));
         }
         self.w.append(&Event::SyscallEntry { tid, nr, args })?;
+        match self.nested_syscall(tid, nr, &args)? {
+            Some(Outcome::Done(ret, writes)) => return self.complete_skipped(tid, nr, ret, writes),
+            Some(Outcome::Hold) => {
+                self.task_mut(tid)?.entry = Some(Entry {
+                    nr,
+                    args,
+                    echo: None,
+                    exec_file: None,
+                    exec_args: None,
+                });
+                return self.hold_waiter(tid, nr, args);
+            }
+            Some(Outcome::Kernel) | None => {}
+        }
         if tracee::may_replace_fds(nr) {
             self.fast.invalidate();
         }
@@ -83,8 +102,7 @@ impl Recorder {
                 echo: done.echo,
             })?;
             self.after_file_write(tid, nr, &args, done.ret)?;
-            self.make_ready(tid);
-            return Ok(());
+            return self.syscall_done(tid, nr, done.ret);
         }
         let echo = if tracee::is_write(nr) {
             self.echo_target(tid, args[0] as i32)
@@ -263,8 +281,7 @@ impl Recorder {
             libc::SYS_munmap | libc::SYS_mremap if ret >= 0 => self.maps.unmap(tid, a[0], a[1]),
             _ => self.after_file_write(tid, entry.nr, a, ret)?,
         }
-        self.make_ready(tid);
-        Ok(())
+        self.syscall_done(tid, entry.nr, ret)
     }
 
     /// The memory an emulated syscall wrote, read back from the tracee.
@@ -378,6 +395,9 @@ impl Recorder {
     /// After a write to a file: records the pages of every mapping of it that now show
     /// different bytes (see `coherence`).
     fn after_file_write(&mut self, tid: i32, nr: i64, args: &[u64; 6], ret: i64) -> Result<()> {
+        if self.tracee_memory_written(tid, nr, args, ret)? {
+            return Ok(());
+        }
         if ret <= 0 || !tracee::is_write(nr) {
             return Ok(());
         }

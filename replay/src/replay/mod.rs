@@ -8,6 +8,7 @@ mod execfile;
 mod fork;
 mod inject;
 mod inspect;
+mod nested;
 mod process;
 mod signal;
 mod syscall;
@@ -127,6 +128,9 @@ struct Task {
     exec_subst: Option<execfile::ExecSubst>,
     /// A stop already waited for that the next [`Replayer::advance`] returns.
     held: Option<Stop>,
+    /// Its emulated tracer single-steps it: resumed one instruction at a time until the
+    /// step's SIGTRAP.
+    step: bool,
     /// How the task was last resumed (to resume it the same way past a discarded signal).
     last_resume: Resume,
     /// Address of a `syscall` instruction of the task's program (for injecting syscalls).
@@ -459,10 +463,16 @@ impl Replayer {
                 Event::GroupStop { tid, signo } => self.group_stop(tid, signo)?,
                 Event::Pause { tid, regs } => self.pause_point(tid, &regs)?,
                 Event::Preempt { tid, regs } => self.preempt_point(tid, &regs)?,
-                Event::SetRegs { tid, regs } => {
-                    let pid = self.task(tid)?.pid;
-                    sys::setregs(pid, &regs)?;
+                Event::SetRegs { tid, mut regs } => {
+                    let t = self.task(tid)?;
+                    if t.at == At::Skipped {
+                        // At record the syscall ran to its exit; here it is skipped at its
+                        // entry, and must stay so.
+                        regs.set_orig_rax(u64::MAX);
+                    }
+                    sys::setregs(t.pid, &regs)?;
                 }
+                Event::Nested { tid, op } => self.nested(tid, op)?,
                 Event::MemoryChanged { tid, writes } => {
                     let t = self.task(tid)?;
                     for w in &writes {
@@ -535,7 +545,12 @@ impl Replayer {
             return Ok(stop);
         }
         if t.stopped {
-            return self.resume_and_wait(tid, false, expect_signal);
+            let step = t.step;
+            let stop = self.resume_and_wait(tid, step, expect_signal)?;
+            if step && stop == Stop::Signal(libc::SIGTRAP) {
+                self.task(tid)?.step = false;
+            }
+            return Ok(stop);
         }
         self.wait_for(tid, expect_signal)
     }
@@ -708,6 +723,7 @@ impl Task {
     fn new(pid: i32, mem: Memory, mm: u64) -> Task {
         Task {
             held: None,
+            step: false,
             alarm: None,
             alarm_armed: false,
             last_resume: Resume::Cont,

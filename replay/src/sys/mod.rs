@@ -8,8 +8,10 @@ use crate::regs::{Regs, NREGS};
 use nix::errno::Errno;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+mod regset;
 mod spawn;
 mod watch;
+pub use regset::{get_regset, peekuser, pokeuser, set_regset};
 pub use spawn::{spawn_traced, stack_limit, SpawnSpec};
 pub use watch::{catch_sigint, InputWatch};
 

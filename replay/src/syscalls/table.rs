@@ -320,8 +320,10 @@ pub static TABLE: &[SyscallDef] = &[
     sc!(216, "remap_file_pages",  5, Unsupported),
     sc!(453, "map_shadow_stack",  3, Unsupported),
     sc!(323, "userfaultfd",       1, Unsupported),
-    sc!(310, "process_vm_readv",  6, Unsupported),
-    sc!(311, "process_vm_writev", 6, Unsupported),
+    // A tracer reading or writing its tracee's memory (a write is also recorded as the
+    // tracee's memory change).
+    sc!(310, "process_vm_readv",  6, Emulate, [scatter(1, 2)]),
+    sc!(311, "process_vm_writev", 6, Emulate),
 
     // ---- Processes and threads ----
     sc!(56,  "clone",             5, Special),

@@ -321,6 +321,65 @@ pub enum Event {
         /// The new registers.
         regs: Regs,
     },
+    /// Emulated ptrace: what a tracer among the tracees did to thread `tid`, its tracee
+    /// (or, for `Unsupported`, what the tracer `tid` asked for in vain).
+    Nested {
+        /// The thread concerned.
+        tid: i32,
+        /// What happened.
+        op: NestedOp,
+    },
+}
+
+/// A stop of a thread traced by an emulated tracer, as the tracer sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NestedStopKind {
+    /// At a syscall's entry, before the syscall ran (replay brings the thread there).
+    SyscallEntry,
+    /// After a syscall's exit.
+    SyscallExit,
+    /// A signal's delivery (the signal's own event came before).
+    Signal,
+    /// A ptrace event (exec, fork, clone) or an interrupt.
+    Event,
+}
+
+/// What an emulated tracer did to its tracee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NestedOp {
+    /// The tracee stopped for its tracer.
+    Stop(NestedStopKind),
+    /// The tracer resumed it.
+    Resume {
+        /// Single-stepping (until the step's SIGTRAP).
+        step: bool,
+        /// The signal delivered (0: none).
+        sig: i32,
+        /// The signal's information, when the tracer replaced it (else empty).
+        #[serde(with = "serde_bytes")]
+        siginfo: Vec<u8>,
+    },
+    /// The tracer wrote a word of `struct user` outside the general registers (a debug
+    /// register).
+    PokeUser {
+        /// Offset in `struct user`.
+        offset: u64,
+        /// The word written.
+        value: u64,
+    },
+    /// The tracer wrote a register set other than the general registers.
+    SetRegset {
+        /// The set (NT_PRFPREG, NT_X86_XSTATE, ...).
+        nt: u64,
+        /// Its contents.
+        #[serde(with = "serde_bytes")]
+        data: Vec<u8>,
+    },
+    /// The tracer made a ptrace request rtt does not emulate: it failed with EIO.
+    Unsupported {
+        /// The request number.
+        request: i64,
+    },
 }
 
 impl Event {
@@ -365,7 +424,8 @@ impl Event {
             | Event::Unsupported { tid, .. }
             | Event::Pause { tid, .. }
             | Event::Preempt { tid, .. }
-            | Event::SetRegs { tid, .. } => Some(*tid),
+            | Event::SetRegs { tid, .. }
+            | Event::Nested { tid, .. } => Some(*tid),
             Event::NewTask { parent, .. } => Some(*parent),
             Event::End { .. } => None,
         }

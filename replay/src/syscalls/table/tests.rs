@@ -322,7 +322,6 @@ fn policies_of_key_syscalls() {
     for name in [
         "io_uring_setup",
         "shmat",
-        "process_vm_readv",
         "bpf",
         "vmsplice",
     ] {

@@ -1,0 +1,500 @@
+//! Emulated ptrace at record: tracees of the recording that trace each other.
+//!
+//! rtt is every tracee's real tracer, so a tracee's ptrace requests never reach the
+//! kernel. rtt keeps the relationships here and holds a traced thread (state `Traced`,
+//! which the scheduler skips) at each stop its tracer must see. The tracer learns of the
+//! stop through emulated wait4/waitid results and a SIGCHLD, and its requests are carried
+//! out on the real thread. Everything a tracer changes in its tracee is an event: memory,
+//! registers, and how and with which signal it resumes. Replay makes the same changes at
+//! the same points; the tracer's own syscalls replay from their recorded results.
+
+mod procmem;
+mod requests;
+mod wait;
+
+use super::{Recorder, State};
+use crate::error::Result;
+use crate::sys::{self, SIGINFO_SIZE};
+use crate::trace::{Event, NestedOp, NestedStopKind};
+use crate::wait::ExitStatus;
+use std::collections::{HashMap, VecDeque};
+
+pub(super) use wait::{Outcome, Waiter};
+
+/// `PTRACE_EVENT_STOP`: a seized tracee's interrupt or group-stop.
+const PTRACE_EVENT_STOP: i32 = 128;
+/// Options a tracer may set (all the kernel knows).
+const KNOWN_OPTIONS: u64 = 0x003f_00ff | (1 << 20) | (1 << 21);
+const SI_USER: i32 = 0;
+const CLD_EXITED: i32 = 1;
+const CLD_KILLED: i32 = 2;
+const CLD_DUMPED: i32 = 3;
+const CLD_TRAPPED: i32 = 4;
+
+/// Emulated ptrace relationships and what they wait for.
+#[derive(Default)]
+pub(super) struct Nested {
+    /// Traced threads by thread id.
+    traced: HashMap<i32, Traced>,
+    /// Ends of traced threads whose tracer is not their parent: reported by its wait.
+    exits: Vec<ExitReport>,
+    /// Threads held in a wait4/waitid that only an emulated stop can end.
+    waiting: HashMap<i32, Waiter>,
+    /// The SIGCHLD rtt sent to a tracer (by process), with the information it stands for.
+    chld: HashMap<i32, [u8; SIGINFO_SIZE]>,
+    /// Tracees whose tracer resumed them into a syscall they stopped at the entry of:
+    /// the syscall is recorded once the tracer's request is.
+    released: Vec<i32>,
+    /// Counts stops and exits, so that wait reports them in order.
+    seq: u64,
+}
+
+/// One traced thread.
+#[derive(Debug)]
+pub(super) struct Traced {
+    /// The tracer thread and its process.
+    tracer: i32,
+    tracer_tgid: i32,
+    /// PTRACE_SETOPTIONS bits.
+    options: u64,
+    seized: bool,
+    /// Resumed with PTRACE_SYSCALL: stops at syscall entries and exits.
+    syscalls: bool,
+    /// Its syscall entry was reported and it was resumed with PTRACE_SYSCALL: the exit
+    /// is reported too.
+    exit_due: bool,
+    /// The syscall entry it is stopped in was reported already.
+    entry_seen: bool,
+    /// The stop it is in, if any.
+    stop: Option<Held>,
+    /// Stops that follow the current one (an exec's event, then its syscall exit).
+    then: VecDeque<Held>,
+    /// When the tracer resumes it from its last stop: record the syscall it stopped at
+    /// the entry of (else it just runs on).
+    after_entry: bool,
+    /// A fork, vfork or clone event to report at the syscall's exit: (event, new thread).
+    fork_event: Option<(i32, i32)>,
+    /// A SIGSTOP rtt sent for the tracer: reported as an attach or interrupt stop.
+    expect: Option<Expect>,
+    /// A signal the tracer chose to deliver after a stop rtt made up: not reported again.
+    pass_signal: i32,
+}
+
+/// Why rtt sent a traced thread SIGSTOP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Attach,
+    Interrupt,
+}
+
+/// A stop as the tracer sees it.
+#[derive(Debug, Clone)]
+pub(super) struct Held {
+    kind: NestedStopKind,
+    /// The wait status word.
+    status: i32,
+    siginfo: [u8; SIGINFO_SIZE],
+    /// PTRACE_GETEVENTMSG.
+    msg: u64,
+    seq: u64,
+    reported: bool,
+    /// The tracer replaced the signal's information (PTRACE_SETSIGINFO).
+    replaced: bool,
+}
+
+/// An end of a traced thread for its tracer's wait.
+#[derive(Debug, Clone)]
+struct ExitReport {
+    tid: i32,
+    tracer_tgid: i32,
+    status: ExitStatus,
+    seq: u64,
+}
+
+impl Traced {
+    fn new(tracer: i32, tracer_tgid: i32, options: u64, seized: bool) -> Traced {
+        Traced {
+            tracer,
+            tracer_tgid,
+            options,
+            seized,
+            syscalls: false,
+            exit_due: false,
+            entry_seen: false,
+            stop: None,
+            then: VecDeque::new(),
+            after_entry: false,
+            fork_event: None,
+            expect: None,
+            pass_signal: 0,
+        }
+    }
+
+    fn sysgood(&self) -> bool {
+        self.options & libc::PTRACE_O_TRACESYSGOOD as u64 != 0
+    }
+}
+
+/// A siginfo with the given signal, code and pid.
+fn siginfo(signo: i32, code: i32, pid: i32) -> [u8; SIGINFO_SIZE] {
+    let mut info = [0u8; SIGINFO_SIZE];
+    info[0..4].copy_from_slice(&signo.to_le_bytes());
+    info[8..12].copy_from_slice(&code.to_le_bytes());
+    info[16..20].copy_from_slice(&pid.to_le_bytes());
+    info[20..24].copy_from_slice(&nix::unistd::getuid().as_raw().to_le_bytes());
+    info
+}
+
+/// The wait status of a ptrace stop with "exit code" `code` (signal and event bits).
+fn stopped(code: i32) -> i32 {
+    (code << 8) | 0x7f
+}
+
+/// The wait status of an end.
+fn ended(status: ExitStatus) -> i32 {
+    match status {
+        ExitStatus::Code(c) => (c & 0xff) << 8,
+        ExitStatus::Signal(s) => s & 0x7f,
+    }
+}
+
+impl Recorder {
+    /// Holds `tid` in a new stop for its tracer, after the stops queued before it.
+    fn hold(&mut self, tid: i32, kind: NestedStopKind, code: i32, info: [u8; SIGINFO_SIZE], msg: u64) -> Result<()> {
+        self.nested.seq += 1;
+        let held = Held {
+            kind,
+            status: stopped(code),
+            siginfo: info,
+            msg,
+            seq: self.nested.seq,
+            reported: false,
+            replaced: false,
+        };
+        let Some(tr) = self.nested.traced.get_mut(&tid) else {
+            return Ok(());
+        };
+        if tr.stop.is_some() {
+            tr.then.push_back(held);
+            return Ok(());
+        }
+        tr.stop = Some(held);
+        let tracer_tgid = tr.tracer_tgid;
+        self.w.append(&Event::Nested {
+            tid,
+            op: NestedOp::Stop(kind),
+        })?;
+        if self.running == Some(tid) {
+            self.running = None;
+        }
+        self.end_grace(tid);
+        self.task_mut(tid)?.state = State::Traced;
+        let sig = code & 0x7f;
+        self.notify_tracer(tracer_tgid, tid, CLD_TRAPPED, sig)?;
+        self.wake_waiters()
+    }
+
+    /// Sends tracer process `tgid` the SIGCHLD of a change in `tid`: a real signal from
+    /// rtt, whose information is made the child's when it is delivered.
+    fn notify_tracer(&mut self, tgid: i32, tid: i32, code: i32, status: i32) -> Result<()> {
+        let mut info = siginfo(libc::SIGCHLD, code, tid);
+        info[24..28].copy_from_slice(&status.to_le_bytes());
+        self.nested.chld.insert(tgid, info);
+        // The tracer may be gone already.
+        let _ = sys::kill(tgid, libc::SIGCHLD);
+        Ok(())
+    }
+
+    /// The information of a SIGCHLD that rtt sent to `tid`'s process for an emulated
+    /// stop (None for any other signal).
+    pub(super) fn nested_sigchld(&mut self, tid: i32, info: &[u8; SIGINFO_SIZE]) -> Option<[u8; SIGINFO_SIZE]> {
+        let (_, code) = crate::tracee::siginfo_code(info);
+        let pid = i32::from_le_bytes(info[16..20].try_into().ok()?);
+        if code != SI_USER || pid != self.my_pid {
+            return None;
+        }
+        let tgid = crate::procmaps::tgid_of(tid)?;
+        self.nested.chld.remove(&tgid)
+    }
+
+    /// At a seccomp stop of `tid`: holds it in a syscall-entry stop if its tracer asked
+    /// for one. True when held.
+    pub(super) fn nested_entry_stop(&mut self, tid: i32) -> Result<bool> {
+        let Some(tr) = self.nested.traced.get_mut(&tid) else {
+            return Ok(false);
+        };
+        if tr.entry_seen {
+            tr.entry_seen = false;
+            return Ok(false);
+        }
+        if !tr.syscalls {
+            return Ok(false);
+        }
+        tr.entry_seen = true;
+        tr.after_entry = true;
+        let code = if tr.sysgood() { libc::SIGTRAP | 0x80 } else { libc::SIGTRAP };
+        self.hold(tid, NestedStopKind::SyscallEntry, code, siginfo(libc::SIGTRAP, code, 0), 0)?;
+        Ok(true)
+    }
+
+    /// A syscall of `tid` is done (its exit recorded): holds it for its tracer in the
+    /// stops the syscall makes (a fork or exec event, the syscall exit, the SIGTRAP after
+    /// an exec), or lets it run on.
+    pub(super) fn syscall_done(&mut self, tid: i32, nr: i64, ret: i64) -> Result<()> {
+        let Some(tr) = self.nested.traced.get_mut(&tid) else {
+            self.make_ready(tid);
+            return Ok(());
+        };
+        let mut stops: Vec<(NestedStopKind, i32, u64)> = Vec::new();
+        if let Some((ev, child)) = tr.fork_event.take() {
+            stops.push((NestedStopKind::Event, libc::SIGTRAP | (ev << 8), child as u64));
+        }
+        let exec = (nr == libc::SYS_execve || nr == libc::SYS_execveat) && ret == 0;
+        let trace_exec = tr.options & libc::PTRACE_O_TRACEEXEC as u64 != 0;
+        if exec && trace_exec {
+            let code = libc::SIGTRAP | (libc::PTRACE_EVENT_EXEC << 8);
+            stops.push((NestedStopKind::Event, code, tid as u64));
+        }
+        if std::mem::take(&mut tr.exit_due) {
+            let code = if tr.sysgood() { libc::SIGTRAP | 0x80 } else { libc::SIGTRAP };
+            stops.push((NestedStopKind::SyscallExit, code, 0));
+        }
+        if exec && !trace_exec {
+            // The SIGTRAP the kernel sends a traced thread that execs.
+            stops.push((NestedStopKind::Signal, libc::SIGTRAP, 0));
+        }
+        if stops.is_empty() {
+            self.make_ready(tid);
+            return Ok(());
+        }
+        for (kind, code, msg) in stops {
+            let info = siginfo(libc::SIGTRAP, if kind == NestedStopKind::Signal { SI_USER } else { code }, 0);
+            self.hold(tid, kind, code, info, msg)?;
+        }
+        Ok(())
+    }
+
+    /// A signal-delivery stop of `tid` (its Signal event recorded): holds it for its
+    /// tracer, which decides what is delivered. True when held.
+    pub(super) fn nested_signal_stop(&mut self, tid: i32, sig: i32, info: &[u8; SIGINFO_SIZE]) -> Result<bool> {
+        let Some(tr) = self.nested.traced.get_mut(&tid) else {
+            return Ok(false);
+        };
+        if tr.pass_signal == sig {
+            tr.pass_signal = 0;
+            return Ok(false);
+        }
+        if sig == libc::SIGTRAP {
+            self.task_mut(tid)?.step = false;
+        }
+        let tr = self.nested.traced.get_mut(&tid).expect("checked above");
+        if sig == libc::SIGSTOP {
+            match tr.expect.take() {
+                Some(Expect::Interrupt) => {
+                    let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
+                    let info = siginfo(libc::SIGTRAP, code, 0);
+                    self.hold(tid, NestedStopKind::Event, code, info, 0)?;
+                    return Ok(true);
+                }
+                Some(Expect::Attach) => {
+                    let tracer = tr.tracer_tgid;
+                    self.hold(tid, NestedStopKind::Signal, sig, siginfo(sig, SI_USER, tracer), 0)?;
+                    return Ok(true);
+                }
+                None => {}
+            }
+        }
+        self.hold(tid, NestedStopKind::Signal, sig, *info, 0)?;
+        Ok(true)
+    }
+
+    /// A fork, vfork or clone event of `parent`, which created `child`: a traced parent
+    /// reports it, and the child is traced too when the tracer asked for that.
+    pub(super) fn nested_new_task(&mut self, parent: i32, child: i32, ev: i32, flags: u64) -> Result<()> {
+        let Some(tr) = self.nested.traced.get_mut(&parent) else {
+            return Ok(());
+        };
+        let option = match ev {
+            libc::PTRACE_EVENT_FORK => libc::PTRACE_O_TRACEFORK,
+            libc::PTRACE_EVENT_VFORK => libc::PTRACE_O_TRACEVFORK,
+            _ => libc::PTRACE_O_TRACECLONE,
+        } as u64;
+        // CLONE_PTRACE traces the child whatever the options; CLONE_UNTRACED never.
+        let follow = (tr.options & option != 0 || flags & libc::CLONE_PTRACE as u64 != 0)
+            && flags & libc::CLONE_UNTRACED as u64 == 0;
+        if !follow {
+            return Ok(());
+        }
+        if tr.options & option != 0 {
+            tr.fork_event = Some((ev, child));
+        }
+        let t = Traced::new(tr.tracer, tr.tracer_tgid, tr.options, tr.seized);
+        self.nested.traced.insert(child, t);
+        if self.tasks.get(&child).map(|t| t.state) == Some(State::Ready) {
+            self.nested_born(child)?;
+        }
+        Ok(())
+    }
+
+    /// The first stop of a thread: one its tracer follows starts in a stop of its own.
+    pub(super) fn nested_born(&mut self, tid: i32) -> Result<()> {
+        let Some(tr) = self.nested.traced.get(&tid) else {
+            return Ok(());
+        };
+        if tr.seized {
+            let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
+            self.hold(tid, NestedStopKind::Event, code, siginfo(libc::SIGTRAP, code, 0), 0)
+        } else {
+            let info = siginfo(libc::SIGSTOP, SI_USER, 0);
+            self.hold(tid, NestedStopKind::Signal, libc::SIGSTOP, info, 0)
+        }
+    }
+
+    /// `tid` ended: its tracer learns of it, and the threads it traced are let go (or
+    /// killed, with PTRACE_O_EXITKILL).
+    pub(super) fn nested_exited(&mut self, tid: i32, status: ExitStatus) -> Result<()> {
+        self.nested.waiting.remove(&tid);
+        if let Some(tr) = self.nested.traced.remove(&tid) {
+            // A parent learns of its child's end from the kernel; another tracer from rtt.
+            let parent = crate::procmaps::ppid_of(tid);
+            if parent != Some(tr.tracer_tgid) {
+                self.nested.seq += 1;
+                self.nested.exits.push(ExitReport {
+                    tid,
+                    tracer_tgid: tr.tracer_tgid,
+                    status,
+                    seq: self.nested.seq,
+                });
+                let (code, st) = match status {
+                    ExitStatus::Code(c) => (CLD_EXITED, c),
+                    ExitStatus::Signal(s) if s & 0x80 != 0 => (CLD_DUMPED, s & 0x7f),
+                    ExitStatus::Signal(s) => (CLD_KILLED, s),
+                };
+                self.notify_tracer(tr.tracer_tgid, tid, code, st)?;
+            }
+        }
+        let tracees: Vec<i32> = self
+            .nested
+            .traced
+            .iter()
+            .filter(|(_, t)| t.tracer == tid)
+            .map(|(&t, _)| t)
+            .collect();
+        for tracee in tracees {
+            let exitkill = self.nested.traced[&tracee].options & libc::PTRACE_O_EXITKILL as u64 != 0;
+            if exitkill {
+                sys::kill_hard(tracee);
+                self.nested.traced.remove(&tracee);
+            } else {
+                self.detach(tracee, 0)?;
+            }
+        }
+        self.wake_waiters()
+    }
+
+    /// Ends the emulated tracing of `tid`, letting it run on with signal `sig`.
+    fn detach(&mut self, tid: i32, sig: i32) -> Result<()> {
+        let held = self
+            .nested
+            .traced
+            .get(&tid)
+            .is_some_and(|t| t.stop.is_some());
+        if held {
+            self.resume_traced(tid, false, false, sig, None)?;
+        }
+        self.nested.traced.remove(&tid);
+        Ok(())
+    }
+
+    /// The tracer resumed `tid` from its stop: single-stepping or not, stopping at
+    /// syscalls or not, delivering `sig` if it is at a signal's delivery.
+    fn resume_traced(
+        &mut self,
+        tid: i32,
+        step: bool,
+        syscalls: bool,
+        sig: i32,
+        siginfo: Option<[u8; SIGINFO_SIZE]>,
+    ) -> Result<()> {
+        let Some(tr) = self.nested.traced.get_mut(&tid) else {
+            return Ok(());
+        };
+        let Some(held) = tr.stop.take() else {
+            return Ok(());
+        };
+        tr.syscalls = syscalls;
+        if held.kind == NestedStopKind::SyscallEntry {
+            tr.exit_due = syscalls;
+        }
+        let at_signal = held.kind == NestedStopKind::Signal;
+        let sig = if at_signal { sig } else { 0 };
+        let made_up = at_signal && held.siginfo[8..12] == SI_USER.to_le_bytes() && sig != 0;
+        if made_up {
+            tr.pass_signal = sig;
+        }
+        let next = tr.then.pop_front();
+        let after_entry = next.is_none() && std::mem::take(&mut tr.after_entry);
+        let info = siginfo.map(|i| i.to_vec()).unwrap_or_default();
+        self.w.append(&Event::Nested {
+            tid,
+            op: NestedOp::Resume {
+                step,
+                sig,
+                siginfo: info,
+            },
+        })?;
+        if let (Some(i), true) = (siginfo, sig != 0) {
+            sys::setsiginfo(tid, &i)?;
+        }
+        let t = self.task_mut(tid)?;
+        t.step = step;
+        t.pending_sig = sig;
+        if let Some(next) = next {
+            let tr = self.nested.traced.get_mut(&tid).expect("checked above");
+            tr.stop = Some(next.clone());
+            self.w.append(&Event::Nested {
+                tid,
+                op: NestedOp::Stop(next.kind),
+            })?;
+            let tgid = tr.tracer_tgid;
+            self.notify_tracer(tgid, tid, CLD_TRAPPED, next.status >> 8 & 0x7f)?;
+            return self.wake_waiters();
+        }
+        if after_entry {
+            // Still held: its syscall is recorded once the tracer's request is.
+            self.nested.released.push(tid);
+        } else {
+            self.make_ready(tid);
+        }
+        Ok(())
+    }
+
+    /// Records the syscalls that tracees resumed from a syscall-entry stop are making.
+    pub(super) fn release_nested(&mut self) -> Result<()> {
+        while let Some(tid) = self.nested.released.pop() {
+            if self.tasks.get(&tid).map(|t| t.state) == Some(State::Traced) {
+                self.syscall_entry(tid)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// An error when nothing can run: every thread waits for an emulated ptrace stop
+    /// or is held in one.
+    pub(super) fn nested_deadlock(&self) -> Option<String> {
+        if self.nested.traced.is_empty() && self.nested.waiting.is_empty() {
+            return None;
+        }
+        let stuck = self
+            .tasks
+            .values()
+            .all(|t| matches!(t.state, State::Traced | State::Waiting));
+        stuck.then(|| {
+            let mut tids: Vec<i32> = self.tasks.keys().copied().collect();
+            tids.sort_unstable();
+            format!(
+                "the program can go no further: threads {tids:?} all wait for ptrace stops or are held in them"
+            )
+        })
+    }
+}

@@ -1,0 +1,249 @@
+//! wait4 and waitid of a tracer: the stops of its emulated tracees, and the ends of those
+//! that are not its children, are reported by rtt; its children's ends by the kernel.
+
+use super::{ended, Recorder, State};
+use crate::error::Result;
+use crate::remote::RemoteAddr;
+use crate::sys::{self, SIGINFO_SIZE};
+use crate::trace::{Event, MemWrite};
+use crate::wait::ExitStatus;
+
+const WNOHANG: u64 = 1;
+const WNOWAIT: u64 = 0x0100_0000;
+const P_ALL: u64 = 0;
+const P_PID: u64 = 1;
+const P_PGID: u64 = 2;
+const RUSAGE_SIZE: usize = 144;
+
+/// What rtt does with a tracer's wait.
+pub(in crate::record) enum Outcome {
+    /// Completed here: the result and what it wrote into the tracer.
+    Done(i64, Vec<MemWrite>),
+    /// Nothing to report yet: held until a tracee stops or ends.
+    Hold,
+    /// Run by the kernel (a child's end, or nothing rtt emulates).
+    Kernel,
+}
+
+/// A wait held for an emulated stop.
+#[derive(Debug, Clone)]
+pub(in crate::record) struct Waiter {
+    nr: i64,
+    args: [u64; 6],
+}
+
+/// Which children a wait asks about.
+#[derive(Debug, Clone, Copy)]
+enum Which {
+    Any,
+    Pid(i32),
+    Group(i32),
+}
+
+/// What a wait found to report.
+enum Found {
+    Stop(i32),
+    Exit(usize),
+}
+
+impl Recorder {
+    /// The emulated part of wait4/waitid by `tid`; None when it has nothing to do with
+    /// emulated tracing.
+    pub(in crate::record) fn nested_wait(&mut self, tid: i32, nr: i64, args: &[u64; 6]) -> Result<Option<Outcome>> {
+        let Some(tgid) = crate::procmaps::tgid_of(tid) else {
+            return Ok(None);
+        };
+        let tracing = self.nested.traced.values().any(|t| t.tracer_tgid == tgid)
+            || self.nested.exits.iter().any(|e| e.tracer_tgid == tgid);
+        if !tracing {
+            return Ok(None);
+        }
+        let (which, options) = match nr {
+            libc::SYS_wait4 => {
+                let pid = args[0] as i32;
+                let which = match pid {
+                    -1 => Which::Any,
+                    0 => Which::Group(crate::procmaps::pgid_of(tid).unwrap_or(0)),
+                    p if p < 0 => Which::Group(-p),
+                    p => Which::Pid(p),
+                };
+                (which, args[2])
+            }
+            _ => {
+                let which = match args[0] {
+                    P_ALL => Which::Any,
+                    P_PID => Which::Pid(args[1] as i32),
+                    P_PGID if args[1] == 0 => Which::Group(crate::procmaps::pgid_of(tid).unwrap_or(0)),
+                    P_PGID => Which::Group(args[1] as i32),
+                    _ => return Ok(Some(Outcome::Kernel)),
+                };
+                (which, args[3])
+            }
+        };
+        let matches = |t: i32| match which {
+            Which::Any => true,
+            Which::Pid(p) => p == t,
+            Which::Group(g) => crate::procmaps::pgid_of(t) == Some(g),
+        };
+        let mut found: Option<(u64, Found)> = None;
+        for (&t, tr) in &self.nested.traced {
+            if tr.tracer_tgid != tgid || !matches(t) {
+                continue;
+            }
+            if let Some(h) = tr.stop.as_ref().filter(|h| !h.reported) {
+                if found.as_ref().is_none_or(|(s, _)| h.seq < *s) {
+                    found = Some((h.seq, Found::Stop(t)));
+                }
+            }
+        }
+        for (i, e) in self.nested.exits.iter().enumerate() {
+            if e.tracer_tgid == tgid && matches(e.tid) && found.as_ref().is_none_or(|(s, _)| e.seq < *s) {
+                found = Some((e.seq, Found::Exit(i)));
+            }
+        }
+        let peek = nr == libc::SYS_waitid && options & WNOWAIT != 0;
+        if let Some((_, f)) = found {
+            let (pid, status, code, si_status) = match f {
+                Found::Stop(t) => {
+                    let h = self.nested.traced.get_mut(&t).and_then(|tr| tr.stop.as_mut());
+                    let Some(h) = h else { return Ok(Some(Outcome::Kernel)) };
+                    h.reported |= !peek;
+                    (t, h.status, super::CLD_TRAPPED, h.status >> 8)
+                }
+                Found::Exit(i) => {
+                    let e = if peek { self.nested.exits[i].clone() } else { self.nested.exits.remove(i) };
+                    let (code, st) = match e.status {
+                        ExitStatus::Code(c) => (super::CLD_EXITED, c),
+                        ExitStatus::Signal(s) if s & 0x80 != 0 => (super::CLD_DUMPED, s & 0x7f),
+                        ExitStatus::Signal(s) => (super::CLD_KILLED, s),
+                    };
+                    (e.tid, ended(e.status), code, st)
+                }
+            };
+            let done = if nr == libc::SYS_wait4 {
+                self.wait4_result(tid, args, pid, status)
+            } else {
+                self.waitid_result(tid, args, pid, code, si_status)
+            };
+            return Ok(Some(done));
+        }
+        // A child that has ended is the kernel's to report.
+        let zombie = crate::procmaps::children_of(tgid)
+            .into_iter()
+            .any(|c| matches(c) && crate::procmaps::is_dead(c));
+        let tracees = self.nested.traced.iter().any(|(&t, tr)| tr.tracer_tgid == tgid && matches(t));
+        if zombie || !tracees {
+            return Ok(Some(Outcome::Kernel));
+        }
+        if options & WNOHANG != 0 {
+            return Ok(Some(if nr == libc::SYS_wait4 {
+                Outcome::Done(0, Vec::new())
+            } else {
+                self.waitid_result(tid, args, 0, 0, 0)
+            }));
+        }
+        Ok(Some(Outcome::Hold))
+    }
+
+    fn wait4_result(&mut self, tid: i32, args: &[u64; 6], pid: i32, status: i32) -> Outcome {
+        let mut writes = Vec::new();
+        let mut ok = true;
+        if args[1] != 0 {
+            ok &= self.write_tracer(tid, args[1], &status.to_le_bytes(), &mut writes);
+        }
+        if args[3] != 0 {
+            ok &= self.write_tracer(tid, args[3], &[0u8; RUSAGE_SIZE], &mut writes);
+        }
+        if ok {
+            Outcome::Done(pid as i64, writes)
+        } else {
+            Outcome::Done(-(libc::EFAULT as i64), writes)
+        }
+    }
+
+    fn waitid_result(&mut self, tid: i32, args: &[u64; 6], pid: i32, code: i32, status: i32) -> Outcome {
+        let mut writes = Vec::new();
+        let mut ok = true;
+        if args[2] != 0 {
+            let mut info = if pid == 0 {
+                [0u8; SIGINFO_SIZE]
+            } else {
+                super::siginfo(libc::SIGCHLD, code, pid)
+            };
+            info[24..28].copy_from_slice(&status.to_le_bytes());
+            ok &= self.write_tracer(tid, args[2], &info[..32], &mut writes);
+        }
+        if args[4] != 0 {
+            ok &= self.write_tracer(tid, args[4], &[0u8; RUSAGE_SIZE], &mut writes);
+        }
+        Outcome::Done(if ok { 0 } else { -(libc::EFAULT as i64) }, writes)
+    }
+
+    /// Writes `data` into the memory of tracer thread `tid` at `addr`, noting it in
+    /// `writes`. False when the address is bad.
+    pub(in crate::record) fn write_tracer(&mut self, tid: i32, addr: u64, data: &[u8], writes: &mut Vec<MemWrite>) -> bool {
+        let Some(t) = self.tasks.get(&tid) else {
+            return false;
+        };
+        if t.mem.write(RemoteAddr(addr), data).is_err() {
+            return false;
+        }
+        writes.push(MemWrite {
+            addr,
+            data: data.to_vec(),
+        });
+        true
+    }
+
+    /// Holds tracer thread `tid` in its wait until an emulated stop or end comes.
+    pub(in crate::record) fn hold_waiter(&mut self, tid: i32, nr: i64, args: [u64; 6]) -> Result<()> {
+        self.nested.waiting.insert(tid, Waiter { nr, args });
+        if self.running == Some(tid) {
+            self.running = None;
+        }
+        self.end_grace(tid);
+        self.task_mut(tid)?.state = State::Waiting;
+        Ok(())
+    }
+
+    /// Completes the held waits that now have something to report.
+    pub(super) fn wake_waiters(&mut self) -> Result<()> {
+        let mut tids: Vec<i32> = self.nested.waiting.keys().copied().collect();
+        tids.sort_unstable();
+        for tid in tids {
+            let Some(w) = self.nested.waiting.get(&tid).cloned() else {
+                continue;
+            };
+            match self.nested_wait(tid, w.nr, &w.args)? {
+                Some(Outcome::Hold) => {}
+                Some(Outcome::Done(ret, writes)) => {
+                    self.nested.waiting.remove(&tid);
+                    self.complete_skipped(tid, w.nr, ret, writes)?;
+                }
+                Some(Outcome::Kernel) | None => {
+                    self.nested.waiting.remove(&tid);
+                    self.resume_in_kernel(tid)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the syscall `tid` is stopped at the entry of without running it: it returns
+    /// `ret`, having written `writes`.
+    pub(in crate::record) fn complete_skipped(&mut self, tid: i32, nr: i64, ret: i64, writes: Vec<MemWrite>) -> Result<()> {
+        self.task_mut(tid)?.entry = None;
+        let mut regs = sys::getregs(tid)?;
+        regs.set_orig_rax(u64::MAX);
+        regs.set_rax(ret as u64);
+        sys::setregs(tid, &regs)?;
+        self.w.append(&Event::SyscallExit {
+            tid,
+            ret,
+            writes,
+            mapped: None,
+            echo: None,
+        })?;
+        self.syscall_done(tid, nr, ret)
+    }
+}

@@ -1,0 +1,49 @@
+//! Replaying what emulated tracers did to their tracees: the stops that hold a tracee at a
+//! syscall's entry, how it was resumed, and the registers they wrote. The tracers' own
+//! ptrace and wait syscalls replay from their recorded results.
+
+use super::Replayer;
+use crate::error::Result;
+use crate::sys::{self, SIGINFO_SIZE};
+use crate::trace::{NestedOp, NestedStopKind};
+use crate::wait::Stop;
+
+impl Replayer {
+    pub(super) fn nested(&mut self, tid: i32, op: NestedOp) -> Result<()> {
+        match op {
+            NestedOp::Stop(NestedStopKind::SyscallEntry) => {
+                // Its tracer saw it at the entry, before rtt recorded the syscall (which
+                // the tracer may change): bring it there, and keep the stop for the entry.
+                let stop = self.advance(tid, None)?;
+                if stop != Stop::Event(libc::PTRACE_EVENT_SECCOMP) {
+                    return Err(self.diverged(format!(
+                        "expected thread {tid} to stop at a syscall for its tracer, it stopped: {stop:?}"
+                    )));
+                }
+                self.task(tid)?.held = Some(stop);
+            }
+            // The thread is where its last event left it.
+            NestedOp::Stop(_) | NestedOp::Unsupported { .. } => {}
+            NestedOp::Resume { step, sig, siginfo } => {
+                let t = self.task(tid)?;
+                t.pending_sig = sig;
+                t.step = step;
+                let pid = t.pid;
+                if sig != 0 && siginfo.len() == SIGINFO_SIZE {
+                    let mut info = [0u8; SIGINFO_SIZE];
+                    info.copy_from_slice(&siginfo);
+                    sys::setsiginfo(pid, &info)?;
+                }
+            }
+            NestedOp::PokeUser { offset, value } => {
+                let pid = self.task(tid)?.pid;
+                sys::pokeuser(pid, offset, value)?;
+            }
+            NestedOp::SetRegset { nt, data } => {
+                let pid = self.task(tid)?.pid;
+                sys::set_regset(pid, nt, &data)?;
+            }
+        }
+        Ok(())
+    }
+}
