@@ -623,3 +623,44 @@ fn an_interrupt_stops_the_run_where_it_started() {
     drop(to);
     assert!(wait_bounded(&mut rtt, "rtt after detach").success());
 }
+
+/// A tracer and its tracee (ptrace emulated by rtt): gdb stops in either, forwards and
+/// backwards, and reads each one's own memory.
+#[test]
+fn a_tracer_and_its_tracee_stop_both_ways() {
+    let out = gdb(
+        &trace_of("nptrace_debugged"),
+        &[
+            "break work",
+            "break on_stop",
+            "continue",
+            "print progress",
+            "continue",
+            "print stops",
+            "continue",
+            "print stops",
+            "reverse-continue",
+            "print stops",
+            "reverse-continue",
+            "print progress",
+            "print i",
+        ],
+    );
+    assert_in_order(
+        &out,
+        &[
+            "hit Breakpoint 1, work (i=i@entry=1)",
+            "$1 = 0",
+            "hit Breakpoint 2, on_stop (status=34175)",
+            "$2 = 0",
+            "hit Breakpoint 2, on_stop",
+            "$3 = 1",
+            // Backwards: the tracer's previous stop, then the tracee's call before it.
+            "hit Breakpoint 2, on_stop",
+            "$4 = 0",
+            "hit Breakpoint 1, work (i=i@entry=1)",
+            "$5 = 0",
+            "$6 = 1",
+        ],
+    );
+}

@@ -75,6 +75,24 @@ fn stack_addresses_hidden(text: &str) -> String {
     out
 }
 
+/// The text with thread ids (`Thread 1234 `), which differ between recordings, as `N`.
+fn thread_ids_hidden(text: &str) -> String {
+    const PREFIX: &str = "Thread ";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(PREFIX) {
+        out.push_str(&rest[..i + PREFIX.len()]);
+        rest = &rest[i + PREFIX.len()..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 {
+            out.push('N');
+            rest = &rest[digits..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `rtt run ./NAME` (from a directory of `label`'s, with a fixed environment) with
 /// `input` on stdin.
 fn live(testprog: &str, label: &str, input: &str) -> (String, String, i32) {
@@ -126,7 +144,7 @@ fn golden(name: &str) {
     assert_eq!(code, 0, "{name}: exit status; stderr:\n{err}");
     // The first stop is in the dynamic loader, which differs between machines.
     let out = match out.find("(rtt) ") {
-        Some(i) => stack_addresses_hidden(&out[i..]),
+        Some(i) => thread_ids_hidden(&stack_addresses_hidden(&out[i..])),
         None => out,
     };
     assert!(!err.contains("panicked"), "{name}: {err}");
@@ -184,6 +202,11 @@ fn live_watchpoints_and_back() {
 #[test]
 fn until_advance_and_frame_info() {
     golden("until");
+}
+
+#[test]
+fn a_tracer_and_its_tracee_both_ways() {
+    golden("nested");
 }
 
 #[test]

@@ -133,23 +133,6 @@ pub fn wait_until_dead(tid: i32) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_a_line() {
-        let m =
-            parse_line("555555554000-555555556000 r--p 00000000 fe:01 123  /usr/bin/true").unwrap();
-        assert_eq!(m.start, 0x555555554000);
-        assert_eq!(m.end, 0x555555556000);
-        assert_eq!(m.perms, "r--p");
-        assert_eq!(m.name, "/usr/bin/true");
-        let anon = parse_line("7ffff7fc1000-7ffff7fc5000 rw-p 00000000 00:00 0 ").unwrap();
-        assert_eq!(anon.name, "");
-    }
-}
-
 /// The processes whose parent is process `tgid` (any of its threads), from /proc.
 pub fn children_of(tgid: i32) -> Vec<i32> {
     threads_of(tgid)
@@ -174,4 +157,21 @@ pub fn pgid_of(tid: i32) -> Option<i32> {
 pub fn ppid_of(tid: i32) -> Option<i32> {
     let text = std::fs::read_to_string(format!("/proc/{tid}/stat")).ok()?;
     text.rsplit_once(") ")?.1.split(' ').nth(1)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_line() {
+        let m =
+            parse_line("555555554000-555555556000 r--p 00000000 fe:01 123  /usr/bin/true").unwrap();
+        assert_eq!(m.start, 0x555555554000);
+        assert_eq!(m.end, 0x555555556000);
+        assert_eq!(m.perms, "r--p");
+        assert_eq!(m.name, "/usr/bin/true");
+        let anon = parse_line("7ffff7fc1000-7ffff7fc5000 rw-p 00000000 00:00 0 ").unwrap();
+        assert_eq!(anon.name, "");
+    }
 }

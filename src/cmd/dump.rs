@@ -136,7 +136,10 @@ fn describe_nested(tid: i32, op: &NestedOp) -> String {
             format!("{tid}: its tracer wrote {value:#x} at offset {offset} of struct user")
         }
         NestedOp::SetRegset { nt, data } => {
-            format!("{tid}: its tracer wrote register set {nt:#x} ({} bytes)", data.len())
+            format!(
+                "{tid}: its tracer wrote register set {nt:#x} ({} bytes)",
+                data.len()
+            )
         }
         NestedOp::Unsupported { request } => {
             format!("{tid} made ptrace request {request:#x}, which rtt does not emulate: EIO")

@@ -50,7 +50,11 @@ impl Recorder {
         if early {
             self.ready.push_back(child);
         }
-        let flags = if entry.nr == libc::SYS_clone { entry.args[0] } else { 0 };
+        let flags = if entry.nr == libc::SYS_clone {
+            entry.args[0]
+        } else {
+            0
+        };
         self.nested_new_task(parent, child, ev, flags)?;
         self.resume_in_kernel(parent)
     }

@@ -160,7 +160,14 @@ fn ended(status: ExitStatus) -> i32 {
 
 impl Recorder {
     /// Holds `tid` in a new stop for its tracer, after the stops queued before it.
-    fn hold(&mut self, tid: i32, kind: NestedStopKind, code: i32, info: [u8; SIGINFO_SIZE], msg: u64) -> Result<()> {
+    fn hold(
+        &mut self,
+        tid: i32,
+        kind: NestedStopKind,
+        code: i32,
+        info: [u8; SIGINFO_SIZE],
+        msg: u64,
+    ) -> Result<()> {
         self.nested.seq += 1;
         let held = Held {
             kind,
@@ -207,7 +214,11 @@ impl Recorder {
 
     /// The information of a SIGCHLD that rtt sent to `tid`'s process for an emulated
     /// stop (None for any other signal).
-    pub(super) fn nested_sigchld(&mut self, tid: i32, info: &[u8; SIGINFO_SIZE]) -> Option<[u8; SIGINFO_SIZE]> {
+    pub(super) fn nested_sigchld(
+        &mut self,
+        tid: i32,
+        info: &[u8; SIGINFO_SIZE],
+    ) -> Option<[u8; SIGINFO_SIZE]> {
         let (_, code) = crate::tracee::siginfo_code(info);
         let pid = i32::from_le_bytes(info[16..20].try_into().ok()?);
         if code != SI_USER || pid != self.my_pid {
@@ -232,8 +243,18 @@ impl Recorder {
         }
         tr.entry_seen = true;
         tr.after_entry = true;
-        let code = if tr.sysgood() { libc::SIGTRAP | 0x80 } else { libc::SIGTRAP };
-        self.hold(tid, NestedStopKind::SyscallEntry, code, siginfo(libc::SIGTRAP, code, 0), 0)?;
+        let code = if tr.sysgood() {
+            libc::SIGTRAP | 0x80
+        } else {
+            libc::SIGTRAP
+        };
+        self.hold(
+            tid,
+            NestedStopKind::SyscallEntry,
+            code,
+            siginfo(libc::SIGTRAP, code, 0),
+            0,
+        )?;
         Ok(true)
     }
 
@@ -247,7 +268,11 @@ impl Recorder {
         };
         let mut stops: Vec<(NestedStopKind, i32, u64)> = Vec::new();
         if let Some((ev, child)) = tr.fork_event.take() {
-            stops.push((NestedStopKind::Event, libc::SIGTRAP | (ev << 8), child as u64));
+            stops.push((
+                NestedStopKind::Event,
+                libc::SIGTRAP | (ev << 8),
+                child as u64,
+            ));
         }
         let exec = (nr == libc::SYS_execve || nr == libc::SYS_execveat) && ret == 0;
         let trace_exec = tr.options & libc::PTRACE_O_TRACEEXEC as u64 != 0;
@@ -256,7 +281,11 @@ impl Recorder {
             stops.push((NestedStopKind::Event, code, tid as u64));
         }
         if std::mem::take(&mut tr.exit_due) {
-            let code = if tr.sysgood() { libc::SIGTRAP | 0x80 } else { libc::SIGTRAP };
+            let code = if tr.sysgood() {
+                libc::SIGTRAP | 0x80
+            } else {
+                libc::SIGTRAP
+            };
             stops.push((NestedStopKind::SyscallExit, code, 0));
         }
         if exec && !trace_exec {
@@ -268,7 +297,15 @@ impl Recorder {
             return Ok(());
         }
         for (kind, code, msg) in stops {
-            let info = siginfo(libc::SIGTRAP, if kind == NestedStopKind::Signal { SI_USER } else { code }, 0);
+            let info = siginfo(
+                libc::SIGTRAP,
+                if kind == NestedStopKind::Signal {
+                    SI_USER
+                } else {
+                    code
+                },
+                0,
+            );
             self.hold(tid, kind, code, info, msg)?;
         }
         Ok(())
@@ -276,7 +313,12 @@ impl Recorder {
 
     /// A signal-delivery stop of `tid` (its Signal event recorded): holds it for its
     /// tracer, which decides what is delivered. True when held.
-    pub(super) fn nested_signal_stop(&mut self, tid: i32, sig: i32, info: &[u8; SIGINFO_SIZE]) -> Result<bool> {
+    pub(super) fn nested_signal_stop(
+        &mut self,
+        tid: i32,
+        sig: i32,
+        info: &[u8; SIGINFO_SIZE],
+    ) -> Result<bool> {
         let Some(tr) = self.nested.traced.get_mut(&tid) else {
             return Ok(false);
         };
@@ -298,7 +340,13 @@ impl Recorder {
                 }
                 Some(Expect::Attach) => {
                     let tracer = tr.tracer_tgid;
-                    self.hold(tid, NestedStopKind::Signal, sig, siginfo(sig, SI_USER, tracer), 0)?;
+                    self.hold(
+                        tid,
+                        NestedStopKind::Signal,
+                        sig,
+                        siginfo(sig, SI_USER, tracer),
+                        0,
+                    )?;
                     return Ok(true);
                 }
                 None => {}
@@ -310,7 +358,13 @@ impl Recorder {
 
     /// A fork, vfork or clone event of `parent`, which created `child`: a traced parent
     /// reports it, and the child is traced too when the tracer asked for that.
-    pub(super) fn nested_new_task(&mut self, parent: i32, child: i32, ev: i32, flags: u64) -> Result<()> {
+    pub(super) fn nested_new_task(
+        &mut self,
+        parent: i32,
+        child: i32,
+        ev: i32,
+        flags: u64,
+    ) -> Result<()> {
         let Some(tr) = self.nested.traced.get_mut(&parent) else {
             return Ok(());
         };
@@ -343,7 +397,13 @@ impl Recorder {
         };
         if tr.seized {
             let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
-            self.hold(tid, NestedStopKind::Event, code, siginfo(libc::SIGTRAP, code, 0), 0)
+            self.hold(
+                tid,
+                NestedStopKind::Event,
+                code,
+                siginfo(libc::SIGTRAP, code, 0),
+                0,
+            )
         } else {
             let info = siginfo(libc::SIGSTOP, SI_USER, 0);
             self.hold(tid, NestedStopKind::Signal, libc::SIGSTOP, info, 0)
@@ -381,7 +441,8 @@ impl Recorder {
             .map(|(&t, _)| t)
             .collect();
         for tracee in tracees {
-            let exitkill = self.nested.traced[&tracee].options & libc::PTRACE_O_EXITKILL as u64 != 0;
+            let exitkill =
+                self.nested.traced[&tracee].options & libc::PTRACE_O_EXITKILL as u64 != 0;
             if exitkill {
                 sys::kill_hard(tracee);
                 self.nested.traced.remove(&tracee);

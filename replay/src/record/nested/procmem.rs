@@ -11,7 +11,13 @@ use crate::tracee;
 impl Recorder {
     /// After syscall `nr` of `tid` returned `ret`: records what it wrote into another
     /// tracee's memory, if it did. True when it did.
-    pub(in crate::record) fn tracee_memory_written(&mut self, tid: i32, nr: i64, args: &[u64; 6], ret: i64) -> Result<bool> {
+    pub(in crate::record) fn tracee_memory_written(
+        &mut self,
+        tid: i32,
+        nr: i64,
+        args: &[u64; 6],
+        ret: i64,
+    ) -> Result<bool> {
         if ret <= 0 {
             return Ok(false);
         }
@@ -25,8 +31,10 @@ impl Recorder {
         let Some(target) = self.proc_mem_of(tid, fd) else {
             return Ok(false);
         };
-        let explicit = matches!(nr, libc::SYS_pwrite64 | libc::SYS_pwritev | libc::SYS_pwritev2)
-            && args[3] as i64 >= 0;
+        let explicit = matches!(
+            nr,
+            libc::SYS_pwrite64 | libc::SYS_pwritev | libc::SYS_pwritev2
+        ) && args[3] as i64 >= 0;
         let start = if explicit {
             args[3]
         } else {
@@ -37,19 +45,22 @@ impl Recorder {
         };
         let data = tracee::written_bytes(nr, args, ret, &t.mem)?;
         let writes = vec![MemWrite { addr: start, data }];
-        self.w.append(&Event::MemoryChanged { tid: target, writes })?;
+        self.w.append(&Event::MemoryChanged {
+            tid: target,
+            writes,
+        })?;
         Ok(true)
     }
 
     /// The tracee whose `/proc/PID/mem` is `tid`'s file descriptor `fd`.
     fn proc_mem_of(&self, tid: i32, fd: i32) -> Option<i32> {
         let link = std::fs::read_link(format!("/proc/{tid}/fd/{fd}")).ok()?;
-        let pid: i32 = link
+        // /proc/PID/mem or /proc/PID/task/TID/mem
+        let inner = link
             .to_str()?
             .strip_prefix("/proc/")?
-            .strip_suffix("/mem")?
-            .parse()
-            .ok()?;
+            .strip_suffix("/mem")?;
+        let pid: i32 = inner.rsplit('/').next()?.parse().ok()?;
         self.any_thread_of(pid)
     }
 
@@ -87,7 +98,10 @@ impl Recorder {
                 writes.push(MemWrite { addr: base, data });
             }
         }
-        self.w.append(&Event::MemoryChanged { tid: target, writes })?;
+        self.w.append(&Event::MemoryChanged {
+            tid: target,
+            writes,
+        })?;
         Ok(true)
     }
 }

@@ -40,7 +40,12 @@ fn errno_of(e: &Error) -> i64 {
 impl Recorder {
     /// ptrace or a tracer's wait: what rtt does instead of the kernel. None for any other
     /// syscall.
-    pub(in crate::record) fn nested_syscall(&mut self, tid: i32, nr: i64, args: &[u64; 6]) -> Result<Option<Outcome>> {
+    pub(in crate::record) fn nested_syscall(
+        &mut self,
+        tid: i32,
+        nr: i64,
+        args: &[u64; 6],
+    ) -> Result<Option<Outcome>> {
         match nr {
             libc::SYS_ptrace => {
                 let mut writes = Vec::new();
@@ -52,7 +57,12 @@ impl Recorder {
         }
     }
 
-    fn ptrace_request(&mut self, tid: i32, a: &[u64; 6], writes: &mut Vec<MemWrite>) -> Result<i64> {
+    fn ptrace_request(
+        &mut self,
+        tid: i32,
+        a: &[u64; 6],
+        writes: &mut Vec<MemWrite>,
+    ) -> Result<i64> {
         let (req, pid, addr, data) = (a[0] as i64, a[1] as i32, a[2], a[3]);
         let Some(tgid) = crate::procmaps::tgid_of(tid) else {
             return Ok(err(libc::ESRCH));
@@ -69,7 +79,12 @@ impl Recorder {
             _ => {}
         }
         // The other requests name a tracee of the caller's.
-        let Some(tr) = self.nested.traced.get(&pid).filter(|t| t.tracer_tgid == tgid) else {
+        let Some(tr) = self
+            .nested
+            .traced
+            .get(&pid)
+            .filter(|t| t.tracer_tgid == tgid)
+        else {
             return Ok(err(libc::ESRCH));
         };
         let seized = tr.seized;
@@ -104,7 +119,12 @@ impl Recorder {
             if !(0..=64).contains(&sig) {
                 return Ok(err(libc::EIO));
             }
-            let info = self.nested.traced.get_mut(&pid).and_then(|t| t.stop.as_mut()).and_then(|h| h.replaced.then_some(h.siginfo));
+            let info = self
+                .nested
+                .traced
+                .get_mut(&pid)
+                .and_then(|t| t.stop.as_mut())
+                .and_then(|h| h.replaced.then_some(h.siginfo));
             self.resume_traced(pid, step, syscalls, sig, info)?;
             return Ok(0);
         }
@@ -124,7 +144,12 @@ impl Recorder {
             }
             r if r == libc::PTRACE_POKETEXT as i64 || r == libc::PTRACE_POKEDATA as i64 => {
                 let bytes = data.to_le_bytes();
-                if self.task_mut(pid)?.mem.write(RemoteAddr(addr), &bytes).is_err() {
+                if self
+                    .task_mut(pid)?
+                    .mem
+                    .write(RemoteAddr(addr), &bytes)
+                    .is_err()
+                {
                     return Ok(err(libc::EIO));
                 }
                 let writes = vec![MemWrite {
@@ -135,7 +160,9 @@ impl Recorder {
                 Ok(0)
             }
             r if r == libc::PTRACE_PEEKUSER as i64 => {
-                if addr % 8 != 0 || !(addr < REGS_END || (DEBUGREG_START..DEBUGREG_END).contains(&addr)) {
+                if addr % 8 != 0
+                    || !(addr < REGS_END || (DEBUGREG_START..DEBUGREG_END).contains(&addr))
+                {
                     return Ok(err(libc::EIO));
                 }
                 let word = if addr < REGS_END {
@@ -248,11 +275,14 @@ impl Recorder {
         if self.nested.traced.contains_key(&tid) {
             return Ok(err(libc::EPERM));
         }
-        let Some(parent) = crate::procmaps::ppid_of(tid).filter(|p| self.tasks.contains_key(p)) else {
+        let Some(parent) = crate::procmaps::ppid_of(tid).filter(|p| self.tasks.contains_key(p))
+        else {
             // A parent outside the recording (rtt itself) cannot be emulated.
             return Ok(err(libc::EPERM));
         };
-        self.nested.traced.insert(tid, Traced::new(parent, parent, 0, false));
+        self.nested
+            .traced
+            .insert(tid, Traced::new(parent, parent, 0, false));
         Ok(0)
     }
 
@@ -260,12 +290,18 @@ impl Recorder {
     fn attach(&mut self, tgid: i32, pid: i32, options: u64, seize: bool) -> Result<i64> {
         if !self.tasks.contains_key(&pid) {
             // Only tracees of the recording can be traced by another.
-            return Ok(err(if crate::procmaps::tgid_of(pid).is_some() { libc::EPERM } else { libc::ESRCH }));
+            return Ok(err(if crate::procmaps::tgid_of(pid).is_some() {
+                libc::EPERM
+            } else {
+                libc::ESRCH
+            }));
         }
         if crate::procmaps::tgid_of(pid) == Some(tgid) || self.nested.traced.contains_key(&pid) {
             return Ok(err(libc::EPERM));
         }
-        self.nested.traced.insert(pid, Traced::new(tgid, tgid, options, seize));
+        self.nested
+            .traced
+            .insert(pid, Traced::new(tgid, tgid, options, seize));
         if !seize {
             self.stop_for_tracer(pid, Expect::Attach)?;
         }
@@ -285,7 +321,13 @@ impl Recorder {
                 }
                 Expect::Interrupt => {
                     let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
-                    self.hold(pid, NestedStopKind::Event, code, siginfo(libc::SIGTRAP, code, 0), 0)
+                    self.hold(
+                        pid,
+                        NestedStopKind::Event,
+                        code,
+                        siginfo(libc::SIGTRAP, code, 0),
+                        0,
+                    )
                 }
             };
         }
@@ -354,7 +396,15 @@ impl Recorder {
     }
 
     /// PTRACE_GETREGSET / PTRACE_SETREGSET: `data` points at an iovec.
-    fn regset(&mut self, tid: i32, pid: i32, req: i64, nt: u64, data: u64, writes: &mut Vec<MemWrite>) -> Result<i64> {
+    fn regset(
+        &mut self,
+        tid: i32,
+        pid: i32,
+        req: i64,
+        nt: u64,
+        data: u64,
+        writes: &mut Vec<MemWrite>,
+    ) -> Result<i64> {
         let Some(iov) = self.take(tid, data, 16) else {
             return Ok(err(libc::EFAULT));
         };

@@ -49,7 +49,12 @@ enum Found {
 impl Recorder {
     /// The emulated part of wait4/waitid by `tid`; None when it has nothing to do with
     /// emulated tracing.
-    pub(in crate::record) fn nested_wait(&mut self, tid: i32, nr: i64, args: &[u64; 6]) -> Result<Option<Outcome>> {
+    pub(in crate::record) fn nested_wait(
+        &mut self,
+        tid: i32,
+        nr: i64,
+        args: &[u64; 6],
+    ) -> Result<Option<Outcome>> {
         let Some(tgid) = crate::procmaps::tgid_of(tid) else {
             return Ok(None);
         };
@@ -73,7 +78,9 @@ impl Recorder {
                 let which = match args[0] {
                     P_ALL => Which::Any,
                     P_PID => Which::Pid(args[1] as i32),
-                    P_PGID if args[1] == 0 => Which::Group(crate::procmaps::pgid_of(tid).unwrap_or(0)),
+                    P_PGID if args[1] == 0 => {
+                        Which::Group(crate::procmaps::pgid_of(tid).unwrap_or(0))
+                    }
                     P_PGID => Which::Group(args[1] as i32),
                     _ => return Ok(Some(Outcome::Kernel)),
                 };
@@ -97,7 +104,10 @@ impl Recorder {
             }
         }
         for (i, e) in self.nested.exits.iter().enumerate() {
-            if e.tracer_tgid == tgid && matches(e.tid) && found.as_ref().is_none_or(|(s, _)| e.seq < *s) {
+            if e.tracer_tgid == tgid
+                && matches(e.tid)
+                && found.as_ref().is_none_or(|(s, _)| e.seq < *s)
+            {
                 found = Some((e.seq, Found::Exit(i)));
             }
         }
@@ -105,13 +115,23 @@ impl Recorder {
         if let Some((_, f)) = found {
             let (pid, status, code, si_status) = match f {
                 Found::Stop(t) => {
-                    let h = self.nested.traced.get_mut(&t).and_then(|tr| tr.stop.as_mut());
-                    let Some(h) = h else { return Ok(Some(Outcome::Kernel)) };
+                    let h = self
+                        .nested
+                        .traced
+                        .get_mut(&t)
+                        .and_then(|tr| tr.stop.as_mut());
+                    let Some(h) = h else {
+                        return Ok(Some(Outcome::Kernel));
+                    };
                     h.reported |= !peek;
                     (t, h.status, super::CLD_TRAPPED, h.status >> 8)
                 }
                 Found::Exit(i) => {
-                    let e = if peek { self.nested.exits[i].clone() } else { self.nested.exits.remove(i) };
+                    let e = if peek {
+                        self.nested.exits[i].clone()
+                    } else {
+                        self.nested.exits.remove(i)
+                    };
                     let (code, st) = match e.status {
                         ExitStatus::Code(c) => (super::CLD_EXITED, c),
                         ExitStatus::Signal(s) if s & 0x80 != 0 => (super::CLD_DUMPED, s & 0x7f),
@@ -131,7 +151,11 @@ impl Recorder {
         let zombie = crate::procmaps::children_of(tgid)
             .into_iter()
             .any(|c| matches(c) && crate::procmaps::is_dead(c));
-        let tracees = self.nested.traced.iter().any(|(&t, tr)| tr.tracer_tgid == tgid && matches(t));
+        let tracees = self
+            .nested
+            .traced
+            .iter()
+            .any(|(&t, tr)| tr.tracer_tgid == tgid && matches(t));
         if zombie || !tracees {
             return Ok(Some(Outcome::Kernel));
         }
@@ -161,7 +185,14 @@ impl Recorder {
         }
     }
 
-    fn waitid_result(&mut self, tid: i32, args: &[u64; 6], pid: i32, code: i32, status: i32) -> Outcome {
+    fn waitid_result(
+        &mut self,
+        tid: i32,
+        args: &[u64; 6],
+        pid: i32,
+        code: i32,
+        status: i32,
+    ) -> Outcome {
         let mut writes = Vec::new();
         let mut ok = true;
         if args[2] != 0 {
@@ -181,7 +212,13 @@ impl Recorder {
 
     /// Writes `data` into the memory of tracer thread `tid` at `addr`, noting it in
     /// `writes`. False when the address is bad.
-    pub(in crate::record) fn write_tracer(&mut self, tid: i32, addr: u64, data: &[u8], writes: &mut Vec<MemWrite>) -> bool {
+    pub(in crate::record) fn write_tracer(
+        &mut self,
+        tid: i32,
+        addr: u64,
+        data: &[u8],
+        writes: &mut Vec<MemWrite>,
+    ) -> bool {
         let Some(t) = self.tasks.get(&tid) else {
             return false;
         };
@@ -196,7 +233,12 @@ impl Recorder {
     }
 
     /// Holds tracer thread `tid` in its wait until an emulated stop or end comes.
-    pub(in crate::record) fn hold_waiter(&mut self, tid: i32, nr: i64, args: [u64; 6]) -> Result<()> {
+    pub(in crate::record) fn hold_waiter(
+        &mut self,
+        tid: i32,
+        nr: i64,
+        args: [u64; 6],
+    ) -> Result<()> {
         self.nested.waiting.insert(tid, Waiter { nr, args });
         if self.running == Some(tid) {
             self.running = None;
@@ -231,7 +273,13 @@ impl Recorder {
 
     /// Ends the syscall `tid` is stopped at the entry of without running it: it returns
     /// `ret`, having written `writes`.
-    pub(in crate::record) fn complete_skipped(&mut self, tid: i32, nr: i64, ret: i64, writes: Vec<MemWrite>) -> Result<()> {
+    pub(in crate::record) fn complete_skipped(
+        &mut self,
+        tid: i32,
+        nr: i64,
+        ret: i64,
+        writes: Vec<MemWrite>,
+    ) -> Result<()> {
         self.task_mut(tid)?.entry = None;
         let mut regs = sys::getregs(tid)?;
         regs.set_orig_rax(u64::MAX);

@@ -319,12 +319,7 @@ fn policies_of_key_syscalls() {
     }
     assert_eq!(policy("set_tid_address"), Policy::ReexecRestoreResult);
     assert_eq!(policy("rseq"), Policy::Fake(-(libc::ENOSYS as i64)));
-    for name in [
-        "io_uring_setup",
-        "shmat",
-        "bpf",
-        "vmsplice",
-    ] {
+    for name in ["io_uring_setup", "shmat", "bpf", "vmsplice"] {
         assert_eq!(policy(name), Policy::Unsupported, "{name}");
     }
     for name in [
