@@ -141,6 +141,7 @@ fn describe_nested(tid: i32, op: &NestedOp) -> String {
                 data.len()
             )
         }
+        NestedOp::SetSigmask { mask } => format!("{tid}: its tracer blocked signals {mask:#x}"),
         NestedOp::Unsupported { request } => {
             format!("{tid} made ptrace request {request:#x}, which rtt does not emulate: EIO")
         }

@@ -131,6 +131,8 @@ struct Task {
     /// Its emulated tracer single-steps it: resumed one instruction at a time until the
     /// step's SIGTRAP.
     step: bool,
+    /// Its next syscall was emulated by its tracer (PTRACE_SYSEMU): skipped.
+    sysemu: bool,
     /// How the task was last resumed (to resume it the same way past a discarded signal).
     last_resume: Resume,
     /// Address of a `syscall` instruction of the task's program (for injecting syscalls).
@@ -724,6 +726,7 @@ impl Task {
         Task {
             held: None,
             step: false,
+            sysemu: false,
             alarm: None,
             alarm_armed: false,
             last_resume: Resume::Cont,

@@ -2,7 +2,7 @@
 //! syscall's entry, how it was resumed, and the registers they wrote. The tracers' own
 //! ptrace and wait syscalls replay from their recorded results.
 
-use super::Replayer;
+use super::{At, Replayer};
 use crate::error::Result;
 use crate::sys::{self, SIGINFO_SIZE};
 use crate::trace::{NestedOp, NestedStopKind};
@@ -11,7 +11,7 @@ use crate::wait::Stop;
 impl Replayer {
     pub(super) fn nested(&mut self, tid: i32, op: NestedOp) -> Result<()> {
         match op {
-            NestedOp::Stop(NestedStopKind::SyscallEntry) => {
+            NestedOp::Stop(kind @ (NestedStopKind::SyscallEntry | NestedStopKind::SysemuEntry)) => {
                 // Its tracer saw it at the entry, before rtt recorded the syscall (which
                 // the tracer may change): bring it there, and keep the stop for the entry.
                 let stop = self.advance(tid, None)?;
@@ -20,7 +20,11 @@ impl Replayer {
                         "expected thread {tid} to stop at a syscall for its tracer, it stopped: {stop:?}"
                     )));
                 }
-                self.task(tid)?.held = Some(stop);
+                let t = self.task(tid)?;
+                t.held = Some(stop);
+                // Nothing of the syscall is done yet.
+                t.at = At::Trap;
+                t.sysemu = kind == NestedStopKind::SysemuEntry;
             }
             // The thread is where its last event left it.
             NestedOp::Stop(_) | NestedOp::Unsupported { .. } => {}
@@ -38,6 +42,10 @@ impl Replayer {
             NestedOp::PokeUser { offset, value } => {
                 let pid = self.task(tid)?.pid;
                 sys::pokeuser(pid, offset, value)?;
+            }
+            NestedOp::SetSigmask { mask } => {
+                let pid = self.task(tid)?.pid;
+                sys::set_sigmask(pid, mask)?;
             }
             NestedOp::SetRegset { nt, data } => {
                 let pid = self.task(tid)?.pid;

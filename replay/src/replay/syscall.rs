@@ -74,9 +74,10 @@ impl Replayer {
         let pid = t.pid;
         let mut regs = sys::getregs(pid)?;
         t.syscall_insn = Some(regs.rip().wrapping_sub(2));
-        if t.last_resume == Resume::Step && regs.r11() & TRAP_FLAG != 0 {
+        if t.last_resume == Resume::Step && !t.step && regs.r11() & TRAP_FLAG != 0 {
             // `syscall` saved rflags in r11 with the trap flag of rtt's single-step:
-            // give the program the value it had when not stepped.
+            // give the program the value it had when not stepped (a step of its emulated
+            // tracer's was one at record too).
             regs.set_r11(regs.r11() & !TRAP_FLAG);
             sys::setregs(pid, &regs)?;
         }
@@ -261,6 +262,10 @@ impl Replayer {
 
     /// How syscall `nr` is replayed, and the signal that ends it if rtt must send one.
     fn entry_mode(&mut self, tid: i32, nr: i64, args: &[u64; 6]) -> Result<(Mode, Option<i32>)> {
+        if std::mem::take(&mut self.task(tid)?.sysemu) {
+            // Its tracer emulated it: the kernel never ran it.
+            return Ok((Mode::Emulate, None));
+        }
         let Some(def) = syscalls::lookup(nr) else {
             return Err(self.diverged(format!("syscall {nr} is unknown")));
         };

@@ -8,11 +8,11 @@ use crate::regs::{Regs, NREGS};
 use nix::errno::Errno;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-mod regset;
 mod spawn;
+mod tracer;
 mod watch;
-pub use regset::{get_regset, peekuser, pokeuser, set_regset};
 pub use spawn::{spawn_traced, stack_limit, SpawnSpec};
+pub use tracer::{get_regset, peeksiginfo, peekuser, pokeuser, set_regset};
 pub use watch::{catch_sigint, InputWatch};
 
 /// How to resume a stopped tracee.

@@ -342,6 +342,9 @@ pub enum NestedStopKind {
     Signal,
     /// A ptrace event (exec, fork, clone) or an interrupt.
     Event,
+    /// At a syscall's entry under PTRACE_SYSEMU: the syscall is not run (replay brings the
+    /// thread there, and skips it).
+    SysemuEntry,
 }
 
 /// What an emulated tracer did to its tracee.
@@ -374,6 +377,11 @@ pub enum NestedOp {
         /// Its contents.
         #[serde(with = "serde_bytes")]
         data: Vec<u8>,
+    },
+    /// The tracer set the tracee's blocked signals (PTRACE_SETSIGMASK).
+    SetSigmask {
+        /// The mask (bit N-1 for signal N).
+        mask: u64,
     },
     /// The tracer made a ptrace request rtt does not emulate: it failed with EIO.
     Unsupported {

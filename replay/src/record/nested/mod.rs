@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::sys::{self, SIGINFO_SIZE};
 use crate::trace::{Event, NestedOp, NestedStopKind};
 use crate::wait::ExitStatus;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 pub(super) use wait::{Outcome, Waiter};
 
@@ -47,6 +47,8 @@ pub(super) struct Nested {
     released: Vec<i32>,
     /// Counts stops and exits, so that wait reports them in order.
     seq: u64,
+    /// Requests rtt said it does not emulate.
+    warned: HashSet<i64>,
 }
 
 /// One traced thread.
@@ -58,8 +60,10 @@ pub(super) struct Traced {
     /// PTRACE_SETOPTIONS bits.
     options: u64,
     seized: bool,
-    /// Resumed with PTRACE_SYSCALL: stops at syscall entries and exits.
-    syscalls: bool,
+    /// How its tracer last resumed it.
+    mode: Mode,
+    /// The syscall-entry stop it is in came with PTRACE_SYSEMU: the syscall is skipped.
+    skip_entry: bool,
     /// Its syscall entry was reported and it was resumed with PTRACE_SYSCALL: the exit
     /// is reported too.
     exit_due: bool,
@@ -78,6 +82,17 @@ pub(super) struct Traced {
     expect: Option<Expect>,
     /// A signal the tracer chose to deliver after a stop rtt made up: not reported again.
     pass_signal: i32,
+}
+
+/// How a tracer resumes its tracee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// PTRACE_CONT (or SINGLESTEP): no syscall stops.
+    Cont,
+    /// PTRACE_SYSCALL: stops at syscall entries and exits.
+    Syscall,
+    /// PTRACE_SYSEMU: stops at syscall entries, and the syscalls are not run.
+    Sysemu,
 }
 
 /// Why rtt sent a traced thread SIGSTOP.
@@ -118,7 +133,8 @@ impl Traced {
             tracer_tgid,
             options,
             seized,
-            syscalls: false,
+            mode: Mode::Cont,
+            skip_entry: false,
             exit_due: false,
             entry_seen: false,
             stop: None,
@@ -238,23 +254,23 @@ impl Recorder {
             tr.entry_seen = false;
             return Ok(false);
         }
-        if !tr.syscalls {
+        if tr.mode == Mode::Cont {
             return Ok(false);
         }
         tr.entry_seen = true;
         tr.after_entry = true;
+        tr.skip_entry = tr.mode == Mode::Sysemu;
+        let kind = if tr.skip_entry {
+            NestedStopKind::SysemuEntry
+        } else {
+            NestedStopKind::SyscallEntry
+        };
         let code = if tr.sysgood() {
             libc::SIGTRAP | 0x80
         } else {
             libc::SIGTRAP
         };
-        self.hold(
-            tid,
-            NestedStopKind::SyscallEntry,
-            code,
-            siginfo(libc::SIGTRAP, code, 0),
-            0,
-        )?;
+        self.hold(tid, kind, code, siginfo(libc::SIGTRAP, code, 0), 0)?;
         Ok(true)
     }
 
@@ -268,11 +284,14 @@ impl Recorder {
         };
         let mut stops: Vec<(NestedStopKind, i32, u64)> = Vec::new();
         if let Some((ev, child)) = tr.fork_event.take() {
-            stops.push((
-                NestedStopKind::Event,
-                libc::SIGTRAP | (ev << 8),
-                child as u64,
-            ));
+            let code = libc::SIGTRAP | (ev << 8);
+            stops.push((NestedStopKind::Event, code, child as u64));
+            let done = tr.options & libc::PTRACE_O_TRACEVFORKDONE as u64 != 0;
+            if ev == libc::PTRACE_EVENT_VFORK && done {
+                // The parent resumes once the child has exec'd or ended: so it has here.
+                let code = libc::SIGTRAP | (libc::PTRACE_EVENT_VFORK_DONE << 8);
+                stops.push((NestedStopKind::Event, code, child as u64));
+            }
         }
         let exec = (nr == libc::SYS_execve || nr == libc::SYS_execveat) && ret == 0;
         let trace_exec = tr.options & libc::PTRACE_O_TRACEEXEC as u64 != 0;
@@ -461,7 +480,7 @@ impl Recorder {
             .get(&tid)
             .is_some_and(|t| t.stop.is_some());
         if held {
-            self.resume_traced(tid, false, false, sig, None)?;
+            self.resume_traced(tid, false, Mode::Cont, sig, None)?;
         }
         self.nested.traced.remove(&tid);
         Ok(())
@@ -473,7 +492,7 @@ impl Recorder {
         &mut self,
         tid: i32,
         step: bool,
-        syscalls: bool,
+        mode: Mode,
         sig: i32,
         siginfo: Option<[u8; SIGINFO_SIZE]>,
     ) -> Result<()> {
@@ -483,9 +502,9 @@ impl Recorder {
         let Some(held) = tr.stop.take() else {
             return Ok(());
         };
-        tr.syscalls = syscalls;
+        tr.mode = mode;
         if held.kind == NestedStopKind::SyscallEntry {
-            tr.exit_due = syscalls;
+            tr.exit_due = mode == Mode::Syscall;
         }
         let at_signal = held.kind == NestedStopKind::Signal;
         let sig = if at_signal { sig } else { 0 };
@@ -533,11 +552,33 @@ impl Recorder {
     /// Records the syscalls that tracees resumed from a syscall-entry stop are making.
     pub(super) fn release_nested(&mut self) -> Result<()> {
         while let Some(tid) = self.nested.released.pop() {
-            if self.tasks.get(&tid).map(|t| t.state) == Some(State::Traced) {
+            if self.tasks.get(&tid).map(|t| t.state) != Some(State::Traced) {
+                continue;
+            }
+            let skip = self
+                .nested
+                .traced
+                .get_mut(&tid)
+                .is_some_and(|t| std::mem::take(&mut t.skip_entry));
+            if skip {
+                if let Some(t) = self.nested.traced.get_mut(&tid) {
+                    t.entry_seen = false;
+                }
+                self.skip_emulated_syscall(tid)?;
+            } else {
                 self.syscall_entry(tid)?;
             }
         }
         Ok(())
+    }
+
+    /// The syscall of `tid` that its tracer emulates (PTRACE_SYSEMU): recorded, and
+    /// completed with what the tracer left in rax, without running it.
+    fn skip_emulated_syscall(&mut self, tid: i32) -> Result<()> {
+        let regs = sys::getregs(tid)?;
+        let (nr, args) = (regs.orig_rax() as i64, regs.syscall_args());
+        self.w.append(&Event::SyscallEntry { tid, nr, args })?;
+        self.complete_skipped(tid, nr, regs.rax() as i64, Vec::new())
     }
 
     /// An error when nothing can run: every thread waits for an emulated ptrace stop

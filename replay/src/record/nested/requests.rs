@@ -1,7 +1,9 @@
 //! A tracer's ptrace requests, carried out by rtt on the real tracee.
 
 use super::wait::Outcome;
-use super::{siginfo, Expect, Recorder, State, Traced, KNOWN_OPTIONS, PTRACE_EVENT_STOP, SI_USER};
+use super::{
+    siginfo, Expect, Mode, Recorder, State, Traced, KNOWN_OPTIONS, PTRACE_EVENT_STOP, SI_USER,
+};
 use crate::error::{Error, Result};
 use crate::regs::{Regs, NREGS};
 use crate::remote::RemoteAddr;
@@ -9,12 +11,16 @@ use crate::sys::{self, SIGINFO_SIZE};
 use crate::trace::{Event, MemWrite, NestedOp, NestedStopKind};
 
 const PTRACE_GETFPREGS: i64 = 14;
+const PTRACE_SYSEMU: i64 = 31;
+const PTRACE_SYSEMU_SINGLESTEP: i64 = 32;
 const PTRACE_SETFPREGS: i64 = 15;
 const PTRACE_GETREGSET: i64 = 0x4204;
 const PTRACE_SETREGSET: i64 = 0x4205;
 const PTRACE_SEIZE: i64 = 0x4206;
 const PTRACE_INTERRUPT: i64 = 0x4207;
+const PTRACE_PEEKSIGINFO: i64 = 0x4209;
 const PTRACE_GETSIGMASK: i64 = 0x420a;
+const PTRACE_SETSIGMASK: i64 = 0x420b;
 const PTRACE_GET_SYSCALL_INFO: i64 = 0x420e;
 const NT_PRSTATUS: u64 = 1;
 const NT_PRFPREG: u64 = 2;
@@ -108,14 +114,15 @@ impl Recorder {
             _ => {}
         }
         let sig = data as i32;
-        let resume = |step: bool, syscalls: bool| (step, syscalls);
         let how = match req {
-            r if r == libc::PTRACE_CONT as i64 => Some(resume(false, false)),
-            r if r == libc::PTRACE_SYSCALL as i64 => Some(resume(false, true)),
-            r if r == libc::PTRACE_SINGLESTEP as i64 => Some(resume(true, false)),
+            r if r == libc::PTRACE_CONT as i64 => Some((false, Mode::Cont)),
+            r if r == libc::PTRACE_SYSCALL as i64 => Some((false, Mode::Syscall)),
+            r if r == libc::PTRACE_SINGLESTEP as i64 => Some((true, Mode::Cont)),
+            PTRACE_SYSEMU => Some((false, Mode::Sysemu)),
+            PTRACE_SYSEMU_SINGLESTEP => Some((true, Mode::Sysemu)),
             _ => None,
         };
-        if let Some((step, syscalls)) = how {
+        if let Some((step, mode)) = how {
             if !(0..=64).contains(&sig) {
                 return Ok(err(libc::EIO));
             }
@@ -125,7 +132,7 @@ impl Recorder {
                 .get_mut(&pid)
                 .and_then(|t| t.stop.as_mut())
                 .and_then(|h| h.replaced.then_some(h.siginfo));
-            self.resume_traced(pid, step, syscalls, sig, info)?;
+            self.resume_traced(pid, step, mode, sig, info)?;
             return Ok(0);
         }
         match req {
@@ -229,6 +236,42 @@ impl Recorder {
                     Err(e) => Ok(errno_of(&e)),
                 }
             }
+            PTRACE_SETSIGMASK => {
+                let Some(bytes) = self.take(tid, data, 8).filter(|_| addr == 8) else {
+                    return Ok(err(if addr == 8 {
+                        libc::EFAULT
+                    } else {
+                        libc::EINVAL
+                    }));
+                };
+                // SIGKILL and SIGSTOP cannot be blocked.
+                let mask =
+                    word_at(&bytes, 0) & !((1 << (libc::SIGKILL - 1)) | (1 << (libc::SIGSTOP - 1)));
+                if let Err(e) = sys::set_sigmask(pid, mask) {
+                    return Ok(errno_of(&e));
+                }
+                let op = NestedOp::SetSigmask { mask };
+                self.w.append(&Event::Nested { tid: pid, op })?;
+                Ok(0)
+            }
+            PTRACE_PEEKSIGINFO => {
+                let Some(a) = self.take(tid, addr, 16) else {
+                    return Ok(err(libc::EFAULT));
+                };
+                let (off, flags, nr) = (
+                    word_at(&a, 0),
+                    word_at(&a, 8) as u32,
+                    (word_at(&a, 8) >> 32) as i32,
+                );
+                match sys::peeksiginfo(pid, off, flags, nr) {
+                    Ok(infos) => {
+                        let n = (infos.len() / SIGINFO_SIZE) as i64;
+                        let wrote = self.give(tid, data, &infos, writes);
+                        Ok(if wrote == 0 { n } else { wrote })
+                    }
+                    Err(e) => Ok(errno_of(&e)),
+                }
+            }
             r if r == libc::PTRACE_GETSIGINFO as i64 => {
                 let info = self.held(pid)?.siginfo;
                 Ok(self.give(tid, data, &info, writes))
@@ -262,7 +305,10 @@ impl Recorder {
                 Ok(if wrote == 0 { info.len() as i64 } else { wrote })
             }
             _ => {
-                // SYSEMU, LISTEN, PEEKSIGINFO, SETSIGMASK and the rest.
+                // LISTEN, and requests of other architectures or unknown.
+                if self.nested.warned.insert(req) {
+                    eprintln!("rtt: ptrace request {req:#x} is not emulated: it failed with EIO (noted in the trace)");
+                }
                 let op = NestedOp::Unsupported { request: req };
                 self.w.append(&Event::Nested { tid, op })?;
                 Ok(err(libc::EIO))

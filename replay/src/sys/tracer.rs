@@ -1,5 +1,5 @@
-//! Raw register access for emulated ptrace: words of `struct user` and register sets of a
-//! stopped tracee, as a tracer of it asks for them.
+//! Raw ptrace requests rtt makes for an emulated tracer (another tracee): words of
+//! `struct user`, register sets and queued signals of a stopped tracee.
 
 use super::check;
 use crate::error::{Error, Result};
@@ -50,4 +50,25 @@ pub fn set_regset(pid: i32, nt: u64, data: &[u8]) -> Result<()> {
     // SAFETY: the iovec describes `buf`, readable for its length; the kernel only reads it.
     let rc = unsafe { libc::ptrace(libc::PTRACE_SETREGSET, pid, nt as usize, &mut iov) };
     check("ptrace SETREGSET", rc).map(drop)
+}
+
+/// The signals queued for stopped tracee `pid` (PTRACE_PEEKSIGINFO): up to `nr` siginfos
+/// from the `off`th, of the thread's queue or (`flags` 1) its process's.
+pub fn peeksiginfo(pid: i32, off: u64, flags: u32, nr: i32) -> Result<Vec<u8>> {
+    const PTRACE_PEEKSIGINFO: libc::c_uint = 0x4209;
+    #[repr(C)]
+    struct Args {
+        off: u64,
+        flags: u32,
+        nr: i32,
+    }
+    let nr = nr.clamp(0, 1024);
+    let args = Args { off, flags, nr };
+    let mut buf = vec![0u8; nr as usize * super::SIGINFO_SIZE];
+    // SAFETY: `args` is the kernel's struct ptrace_peeksiginfo_args; `buf` holds `nr`
+    // siginfos, as many as the kernel may write.
+    let rc = unsafe { libc::ptrace(PTRACE_PEEKSIGINFO, pid, &args, buf.as_mut_ptr()) };
+    let n = check("ptrace PEEKSIGINFO", rc)?;
+    buf.truncate(n as usize * super::SIGINFO_SIZE);
+    Ok(buf)
 }
