@@ -127,8 +127,9 @@ fn describe_nested(tid: i32, op: &NestedOp) -> String {
         NestedOp::Resume { step, sig, .. } => {
             let how = if *step { "single-steps" } else { "resumes" };
             let sig = match sig {
-                0 => String::new(),
-                s => format!(" with {}", signal_name(*s)),
+                Some(0) => " suppressing the signal".to_string(),
+                Some(s) => format!(" with {}", signal_name(*s)),
+                None => String::new(),
             };
             format!("{tid}: its tracer {how} it{sig}")
         }

@@ -20,6 +20,9 @@ impl Recorder {
         let mut regs = self.regs(tid)?;
         let nr = regs.orig_rax() as i64;
         let args = regs.syscall_args();
+        if self.nested_exit_event(tid, nr, args[0])? {
+            return Ok(());
+        }
         self.task_mut(tid)?.last_nr = Some(nr);
         let event = self.w.event_count();
         let def = syscalls::lookup(nr);

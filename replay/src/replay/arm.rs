@@ -138,7 +138,10 @@ impl Replayer {
         }
         let pc = sys::getregs(pid)?.rip();
         if step || self.arm.step || self.arm.bps.contains(&pc) {
-            if self.task(tid)?.at == super::At::Skipped {
+            let t = self.task(tid)?;
+            // An emulated tracer's step from a skipped syscall traps right after it, as
+            // at record: only rtt's own steps finish the syscall first.
+            if t.at == super::At::Skipped && !t.step {
                 self.finish_skipped(tid)?;
             }
             let stop = self.run_once(tid, Resume::Step, sig, expect, false)?;

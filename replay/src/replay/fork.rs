@@ -27,6 +27,8 @@ pub(crate) struct TaskSnap {
     shared: std::sync::Arc<Vec<(u64, Vec<u8>)>>,
     name: String,
     clear_tid: Option<u64>,
+    /// Debug registers an emulated tracer set.
+    user_words: std::collections::BTreeMap<u64, u64>,
     /// How the forked thread is held in a syscall.
     parked: Parked,
     /// The process's other threads.
@@ -225,6 +227,7 @@ impl Replayer {
             shared: std::sync::Arc::new(shared),
             name: t.name.clone(),
             clear_tid: t.clear_tid,
+            user_words: t.user_words.clone(),
             parked,
             threads: Vec::new(),
         })
@@ -251,6 +254,10 @@ impl Replayer {
             task.exec_subst = ts.exec_subst.clone();
             task.name = ts.name.clone();
             task.clear_tid = ts.clear_tid;
+            for (&offset, &value) in &ts.user_words {
+                sys::pokeuser(pid, offset, value)?;
+            }
+            task.user_words = ts.user_words.clone();
             self.tasks.insert(ts.tid, task);
         }
         self.tails = snap.tails.clone();

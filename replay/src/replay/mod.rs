@@ -133,6 +133,9 @@ struct Task {
     step: bool,
     /// Its next syscall was emulated by its tracer (PTRACE_SYSEMU): skipped.
     sysemu: bool,
+    /// Words of `struct user` (debug registers) its emulated tracer wrote, by offset:
+    /// a checkpoint's copy does not inherit them, so they are written again on restore.
+    user_words: std::collections::BTreeMap<u64, u64>,
     /// How the task was last resumed (to resume it the same way past a discarded signal).
     last_resume: Resume,
     /// Address of a `syscall` instruction of the task's program (for injecting syscalls).
@@ -727,6 +730,7 @@ impl Task {
             held: None,
             step: false,
             sysemu: false,
+            user_words: Default::default(),
             alarm: None,
             alarm_armed: false,
             last_resume: Resume::Cont,

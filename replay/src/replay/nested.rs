@@ -30,18 +30,21 @@ impl Replayer {
             NestedOp::Stop(_) | NestedOp::Unsupported { .. } => {}
             NestedOp::Resume { step, sig, siginfo } => {
                 let t = self.task(tid)?;
-                t.pending_sig = sig;
+                if let Some(sig) = sig {
+                    t.pending_sig = sig;
+                }
                 t.step = step;
                 let pid = t.pid;
-                if sig != 0 && siginfo.len() == SIGINFO_SIZE {
+                if sig.unwrap_or(0) != 0 && siginfo.len() == SIGINFO_SIZE {
                     let mut info = [0u8; SIGINFO_SIZE];
                     info.copy_from_slice(&siginfo);
                     sys::setsiginfo(pid, &info)?;
                 }
             }
             NestedOp::PokeUser { offset, value } => {
-                let pid = self.task(tid)?.pid;
-                sys::pokeuser(pid, offset, value)?;
+                let t = self.task(tid)?;
+                sys::pokeuser(t.pid, offset, value)?;
+                t.user_words.insert(offset, value);
             }
             NestedOp::SetSigmask { mask } => {
                 let pid = self.task(tid)?.pid;

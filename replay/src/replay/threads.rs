@@ -40,6 +40,8 @@ pub(crate) struct ThreadSnap {
     name: String,
     initial: bool,
     parked: Parked,
+    /// Debug registers an emulated tracer set.
+    user_words: std::collections::BTreeMap<u64, u64>,
 }
 
 const CLONE_THREAD_FLAGS: u64 = (libc::CLONE_VM
@@ -53,6 +55,9 @@ const CLONE_THREAD_FLAGS: u64 = (libc::CLONE_VM
 /// nothing of rtt's pending, in user mode or parked in a syscall replay emulates.
 pub(super) fn thread_saveable(t: &Task) -> bool {
     let quiet = t.pending_sig == 0 && !t.group_stopped && t.wake.is_none() && t.woken.is_none();
+    // Single-stepped or skipping a syscall for an emulated tracer: kernel state a copy
+    // would not have.
+    let quiet = quiet && !t.step && !t.sysemu;
     let in_flight = t.at == At::Entry
         && matches!(t.entry.as_ref().map(|e| &e.mode), Some(Mode::Emulate))
         && (!t.stopped || t.held == Some(Stop::Syscall));
@@ -179,6 +184,7 @@ impl Replayer {
             name: t.name.clone(),
             initial: t.at == At::Initial,
             parked,
+            user_words: t.user_words.clone(),
         })
     }
 
@@ -231,6 +237,10 @@ impl Replayer {
         task.syscall_insn = Some(insn);
         task.name = th.name.clone();
         task.clear_tid = th.clear_tid;
+        for (&offset, &value) in &th.user_words {
+            sys::pokeuser(pid, offset, value)?;
+        }
+        task.user_words = th.user_words.clone();
         self.tasks.insert(th.tid, task);
         Ok(())
     }

@@ -356,8 +356,8 @@ pub enum NestedOp {
     Resume {
         /// Single-stepping (until the step's SIGTRAP).
         step: bool,
-        /// The signal delivered (0: none).
-        sig: i32,
+        /// At a signal's delivery: the signal delivered (0: none).
+        sig: Option<i32>,
         /// The signal's information, when the tracer replaced it (else empty).
         #[serde(with = "serde_bytes")]
         siginfo: Vec<u8>,

@@ -82,6 +82,8 @@ pub(super) struct Traced {
     expect: Option<Expect>,
     /// A signal the tracer chose to deliver after a stop rtt made up: not reported again.
     pass_signal: i32,
+    /// Its exit event was reported.
+    exit_event_done: bool,
 }
 
 /// How a tracer resumes its tracee.
@@ -115,6 +117,12 @@ pub(super) struct Held {
     reported: bool,
     /// The tracer replaced the signal's information (PTRACE_SETSIGINFO).
     replaced: bool,
+    /// A signal stop rtt made up (no real signal is pending): a signal the tracer
+    /// delivers from it is sent for real, and not reported again.
+    made_up: bool,
+    /// Made of a real signal's delivery (a SIGSTOP rtt sent for an interrupt): replay
+    /// must not deliver that signal either.
+    from_signal: bool,
 }
 
 /// An end of a traced thread for its tracer's wait.
@@ -124,6 +132,30 @@ struct ExitReport {
     tracer_tgid: i32,
     status: ExitStatus,
     seq: u64,
+}
+
+impl Nested {
+    /// A new stop, numbered after the ones before.
+    fn new_held(
+        &mut self,
+        kind: NestedStopKind,
+        code: i32,
+        info: [u8; SIGINFO_SIZE],
+        msg: u64,
+    ) -> Held {
+        self.seq += 1;
+        Held {
+            kind,
+            status: stopped(code),
+            siginfo: info,
+            msg,
+            seq: self.seq,
+            reported: false,
+            replaced: false,
+            made_up: false,
+            from_signal: false,
+        }
+    }
 }
 
 impl Traced {
@@ -143,6 +175,7 @@ impl Traced {
             fork_event: None,
             expect: None,
             pass_signal: 0,
+            exit_event_done: false,
         }
     }
 
@@ -184,16 +217,20 @@ impl Recorder {
         info: [u8; SIGINFO_SIZE],
         msg: u64,
     ) -> Result<()> {
-        self.nested.seq += 1;
-        let held = Held {
-            kind,
-            status: stopped(code),
-            siginfo: info,
-            msg,
-            seq: self.nested.seq,
-            reported: false,
-            replaced: false,
-        };
+        let held = self.nested.new_held(kind, code, info, msg);
+        self.hold_stop(tid, held)
+    }
+
+    /// Holds `tid` in a signal-delivery stop for `sig` that rtt makes up (no such signal
+    /// is pending in the kernel).
+    fn hold_made_up(&mut self, tid: i32, sig: i32, info: [u8; SIGINFO_SIZE]) -> Result<()> {
+        let mut held = self.nested.new_held(NestedStopKind::Signal, sig, info, 0);
+        held.made_up = true;
+        self.hold_stop(tid, held)
+    }
+
+    /// Holds `tid` in stop `held` for its tracer, after the stops queued before it.
+    fn hold_stop(&mut self, tid: i32, held: Held) -> Result<()> {
         let Some(tr) = self.nested.traced.get_mut(&tid) else {
             return Ok(());
         };
@@ -201,11 +238,12 @@ impl Recorder {
             tr.then.push_back(held);
             return Ok(());
         }
+        let (held_kind, code) = (held.kind, held.status >> 8);
         tr.stop = Some(held);
         let tracer_tgid = tr.tracer_tgid;
         self.w.append(&Event::Nested {
             tid,
-            op: NestedOp::Stop(kind),
+            op: NestedOp::Stop(held_kind),
         })?;
         if self.running == Some(tid) {
             self.running = None;
@@ -274,6 +312,26 @@ impl Recorder {
         Ok(true)
     }
 
+    /// At the entry of exit or exit_group by `tid`, after any syscall-entry stop: holds it
+    /// in the exit event its tracer asked for (PTRACE_O_TRACEEXIT). True when held.
+    pub(super) fn nested_exit_event(&mut self, tid: i32, nr: i64, status: u64) -> Result<bool> {
+        let Some(tr) = self.nested.traced.get_mut(&tid) else {
+            return Ok(false);
+        };
+        let wanted = tr.options & libc::PTRACE_O_TRACEEXIT as u64 != 0;
+        if !wanted || tr.exit_event_done || !matches!(nr, libc::SYS_exit | libc::SYS_exit_group) {
+            return Ok(false);
+        }
+        tr.exit_event_done = true;
+        tr.after_entry = true;
+        // Past its entry stop, if it had one.
+        tr.entry_seen = true;
+        let code = libc::SIGTRAP | (libc::PTRACE_EVENT_EXIT << 8);
+        let info = siginfo(libc::SIGTRAP, code, 0);
+        self.hold(tid, NestedStopKind::Event, code, info, (status & 0xff) << 8)?;
+        Ok(true)
+    }
+
     /// A syscall of `tid` is done (its exit recorded): holds it for its tracer in the
     /// stops the syscall makes (a fork or exec event, the syscall exit, the SIGTRAP after
     /// an exec), or lets it run on.
@@ -316,16 +374,11 @@ impl Recorder {
             return Ok(());
         }
         for (kind, code, msg) in stops {
-            let info = siginfo(
-                libc::SIGTRAP,
-                if kind == NestedStopKind::Signal {
-                    SI_USER
-                } else {
-                    code
-                },
-                0,
-            );
-            self.hold(tid, kind, code, info, msg)?;
+            if kind == NestedStopKind::Signal {
+                self.hold_made_up(tid, code, siginfo(code, SI_USER, 0))?;
+            } else {
+                self.hold(tid, kind, code, siginfo(libc::SIGTRAP, code, 0), msg)?;
+            }
         }
         Ok(())
     }
@@ -354,7 +407,9 @@ impl Recorder {
                 Some(Expect::Interrupt) => {
                     let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
                     let info = siginfo(libc::SIGTRAP, code, 0);
-                    self.hold(tid, NestedStopKind::Event, code, info, 0)?;
+                    let mut held = self.nested.new_held(NestedStopKind::Event, code, info, 0);
+                    held.from_signal = true;
+                    self.hold_stop(tid, held)?;
                     return Ok(true);
                 }
                 Some(Expect::Attach) => {
@@ -425,7 +480,7 @@ impl Recorder {
             )
         } else {
             let info = siginfo(libc::SIGSTOP, SI_USER, 0);
-            self.hold(tid, NestedStopKind::Signal, libc::SIGSTOP, info, 0)
+            self.hold_made_up(tid, libc::SIGSTOP, info)
         }
     }
 
@@ -494,7 +549,7 @@ impl Recorder {
         step: bool,
         mode: Mode,
         sig: i32,
-        siginfo: Option<[u8; SIGINFO_SIZE]>,
+        replaced: Option<[u8; SIGINFO_SIZE]>,
     ) -> Result<()> {
         let Some(tr) = self.nested.traced.get_mut(&tid) else {
             return Ok(());
@@ -508,27 +563,41 @@ impl Recorder {
         }
         let at_signal = held.kind == NestedStopKind::Signal;
         let sig = if at_signal { sig } else { 0 };
-        let made_up = at_signal && held.siginfo[8..12] == SI_USER.to_le_bytes() && sig != 0;
-        if made_up {
+        if held.made_up && sig != 0 {
             tr.pass_signal = sig;
         }
+        let exits = tr.options & libc::PTRACE_O_TRACEEXIT as u64 != 0;
+        if at_signal && sig != 0 && exits && is_fatal(tid, sig) {
+            // The signal ends it: its tracer sees it exit first.
+            let code = libc::SIGTRAP | (libc::PTRACE_EVENT_EXIT << 8);
+            let info = siginfo(libc::SIGTRAP, code, 0);
+            let exit = self
+                .nested
+                .new_held(NestedStopKind::Event, code, info, sig as u64);
+            let tr = self.nested.traced.get_mut(&tid).expect("checked above");
+            tr.then.push_front(exit);
+            tr.exit_event_done = true;
+        }
+        let tr = self.nested.traced.get_mut(&tid).expect("checked above");
         let next = tr.then.pop_front();
         let after_entry = next.is_none() && std::mem::take(&mut tr.after_entry);
-        let info = siginfo.map(|i| i.to_vec()).unwrap_or_default();
+        let info = replaced.map(|i| i.to_vec()).unwrap_or_default();
         self.w.append(&Event::Nested {
             tid,
             op: NestedOp::Resume {
                 step,
-                sig,
+                sig: (at_signal || held.from_signal).then_some(sig),
                 siginfo: info,
             },
         })?;
-        if let (Some(i), true) = (siginfo, sig != 0) {
+        if let (Some(i), true) = (replaced, sig != 0) {
             sys::setsiginfo(tid, &i)?;
         }
         let t = self.task_mut(tid)?;
         t.step = step;
-        t.pending_sig = sig;
+        if at_signal {
+            t.pending_sig = sig;
+        }
         if let Some(next) = next {
             let tr = self.nested.traced.get_mut(&tid).expect("checked above");
             tr.stop = Some(next.clone());
@@ -599,4 +668,32 @@ impl Recorder {
             )
         })
     }
+}
+
+/// Whether `sig`, delivered to `tid`, ends its process: not caught, ignored or blocked,
+/// and terminating by default.
+fn is_fatal(tid: i32, sig: i32) -> bool {
+    let harmless = [
+        libc::SIGCHLD,
+        libc::SIGCONT,
+        libc::SIGURG,
+        libc::SIGWINCH,
+        libc::SIGSTOP,
+        libc::SIGTSTP,
+        libc::SIGTTIN,
+        libc::SIGTTOU,
+    ];
+    if harmless.contains(&sig) || !(1..=64).contains(&sig) {
+        return false;
+    }
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).unwrap_or_default();
+    let mask = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+            .unwrap_or(0)
+    };
+    let bit = 1u64 << (sig - 1);
+    sig == libc::SIGKILL || (mask("SigCgt:") | mask("SigIgn:") | mask("SigBlk:")) & bit == 0
 }

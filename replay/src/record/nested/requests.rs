@@ -363,7 +363,7 @@ impl Recorder {
             return match why {
                 Expect::Attach => {
                     let info = siginfo(libc::SIGSTOP, SI_USER, tracer);
-                    self.hold(pid, NestedStopKind::Signal, libc::SIGSTOP, info, 0)
+                    self.hold_made_up(pid, libc::SIGSTOP, info)
                 }
                 Expect::Interrupt => {
                     let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
