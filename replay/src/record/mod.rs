@@ -413,7 +413,9 @@ impl Recorder {
             Stop::EventStop if self.born(tid) => self.nested_born(tid),
             // Continued while in PTRACE_LISTEN: its SIGCONT delivery comes next.
             Stop::EventStop => {
-                self.make_ready(tid);
+                if !self.nested_continued(tid)? {
+                    self.make_ready(tid);
+                }
                 Ok(())
             }
             Stop::GroupStop(signo) => {
@@ -423,7 +425,7 @@ impl Recorder {
                     self.running = None;
                 }
                 self.task_mut(tid)?.state = State::Stopped;
-                Ok(())
+                self.nested_group_stop(tid, signo)
             }
             Stop::Signal(sig) => self.signal_stop(tid, sig),
         }

@@ -29,6 +29,18 @@ impl Replayer {
             // The thread is where its last event left it.
             NestedOp::Stop(_) | NestedOp::Unsupported { .. } => {}
             NestedOp::Resume { step, sig, siginfo } => {
+                if self.task(tid)?.group_stopped {
+                    // Resumed from its group-stop: out of rtt's PTRACE_LISTEN first.
+                    let pid = self.task(tid)?.pid;
+                    sys::interrupt(pid)?;
+                    let stop = self.wait_for(tid, None)?;
+                    if !matches!(stop, Stop::EventStop | Stop::GroupStop(_)) {
+                        return Err(self.diverged(format!(
+                            "expected stopped thread {tid} to stop for rtt, it stopped: {stop:?}"
+                        )));
+                    }
+                    self.task(tid)?.group_stopped = false;
+                }
                 let t = self.task(tid)?;
                 if let Some(sig) = sig {
                     t.pending_sig = sig;

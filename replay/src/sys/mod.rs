@@ -12,7 +12,7 @@ mod spawn;
 mod tracer;
 mod watch;
 pub use spawn::{spawn_traced, stack_limit, SpawnSpec};
-pub use tracer::{get_regset, peeksiginfo, peekuser, pokeuser, set_regset};
+pub use tracer::{get_regset, interrupt, peeksiginfo, peekuser, pokeuser, set_regset};
 pub use watch::{catch_sigint, InputWatch};
 
 /// How to resume a stopped tracee.

@@ -72,3 +72,11 @@ pub fn peeksiginfo(pid: i32, off: u64, flags: u32, nr: i32) -> Result<Vec<u8>> {
     buf.truncate(n as usize * super::SIGINFO_SIZE);
     Ok(buf)
 }
+
+/// Stops tracee `pid` (PTRACE_INTERRUPT; it must have been seized): one under
+/// PTRACE_LISTEN reports its group-stop again, and can then be resumed.
+pub fn interrupt(pid: i32) -> Result<()> {
+    // SAFETY: INTERRUPT takes no pointers.
+    let rc = unsafe { libc::ptrace(libc::PTRACE_INTERRUPT, pid, 0usize, 0usize) };
+    check("ptrace INTERRUPT", rc).map(drop)
+}

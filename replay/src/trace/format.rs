@@ -345,6 +345,9 @@ pub enum NestedStopKind {
     /// At a syscall's entry under PTRACE_SYSEMU: the syscall is not run (replay brings the
     /// thread there, and skips it).
     SysemuEntry,
+    /// In a group-stop (the GroupStop event came before); resuming it ends rtt's
+    /// PTRACE_LISTEN of it.
+    GroupStop,
 }
 
 /// What an emulated tracer did to its tracee.

@@ -8,6 +8,7 @@
 //! registers, and how and with which signal it resumes. Replay makes the same changes at
 //! the same points; the tracer's own syscalls replay from their recorded results.
 
+mod jobctl;
 mod procmem;
 mod requests;
 mod wait;
@@ -84,6 +85,8 @@ pub(super) struct Traced {
     pass_signal: i32,
     /// Its exit event was reported.
     exit_event_done: bool,
+    /// In a group-stop, the real thread under rtt's PTRACE_LISTEN.
+    listening: bool,
 }
 
 /// How a tracer resumes its tracee.
@@ -120,6 +123,8 @@ pub(super) struct Held {
     /// A signal stop rtt made up (no real signal is pending): a signal the tracer
     /// delivers from it is sent for real, and not reported again.
     made_up: bool,
+    /// PTRACE_GETSIGINFO fails (the group-stop of a thread not seized).
+    no_siginfo: bool,
     /// Made of a real signal's delivery (a SIGSTOP rtt sent for an interrupt): replay
     /// must not deliver that signal either.
     from_signal: bool,
@@ -153,6 +158,7 @@ impl Nested {
             reported: false,
             replaced: false,
             made_up: false,
+            no_siginfo: false,
             from_signal: false,
         }
     }
@@ -176,6 +182,7 @@ impl Traced {
             expect: None,
             pass_signal: 0,
             exit_event_done: false,
+            listening: false,
         }
     }
 
@@ -555,6 +562,16 @@ impl Recorder {
             return Ok(());
         };
         let Some(held) = tr.stop.take() else {
+            return Ok(());
+        };
+        if held.kind == NestedStopKind::GroupStop {
+            // It runs although its process is stopped, as with the kernel's ptrace.
+            self.leave_listen(tid)?;
+            if !self.tasks.contains_key(&tid) {
+                return Ok(());
+            }
+        }
+        let Some(tr) = self.nested.traced.get_mut(&tid) else {
             return Ok(());
         };
         tr.mode = mode;

@@ -272,7 +272,11 @@ impl Recorder {
                     Err(e) => Ok(errno_of(&e)),
                 }
             }
+            r if r == libc::PTRACE_LISTEN as i64 => self.listen_request(pid),
             r if r == libc::PTRACE_GETSIGINFO as i64 => {
+                if self.held(pid)?.no_siginfo {
+                    return Ok(err(libc::EINVAL));
+                }
                 let info = self.held(pid)?.siginfo;
                 Ok(self.give(tid, data, &info, writes))
             }
@@ -305,7 +309,7 @@ impl Recorder {
                 Ok(if wrote == 0 { info.len() as i64 } else { wrote })
             }
             _ => {
-                // LISTEN, and requests of other architectures or unknown.
+                // Requests of other architectures, and unknown ones.
                 if self.nested.warned.insert(req) {
                     eprintln!("rtt: ptrace request {req:#x} is not emulated: it failed with EIO (noted in the trace)");
                 }
