@@ -87,6 +87,8 @@ pub(super) struct Traced {
     exit_event_done: bool,
     /// In a group-stop, the real thread under rtt's PTRACE_LISTEN.
     listening: bool,
+    /// Followed from its creation (a fork event): its first stop is its tracer's.
+    birth_stop: bool,
 }
 
 /// How a tracer resumes its tracee.
@@ -183,6 +185,7 @@ impl Traced {
             pass_signal: 0,
             exit_event_done: false,
             listening: false,
+            birth_stop: false,
         }
     }
 
@@ -463,7 +466,8 @@ impl Recorder {
         if tr.options & option != 0 {
             tr.fork_event = Some((ev, child));
         }
-        let t = Traced::new(tr.tracer, tr.tracer_tgid, tr.options, tr.seized);
+        let mut t = Traced::new(tr.tracer, tr.tracer_tgid, tr.options, tr.seized);
+        t.birth_stop = true;
         self.nested.traced.insert(child, t);
         if self.tasks.get(&child).map(|t| t.state) == Some(State::Ready) {
             self.nested_born(child)?;
@@ -473,9 +477,13 @@ impl Recorder {
 
     /// The first stop of a thread: one its tracer follows starts in a stop of its own.
     pub(super) fn nested_born(&mut self, tid: i32) -> Result<()> {
-        let Some(tr) = self.nested.traced.get(&tid) else {
+        let Some(tr) = self.nested.traced.get_mut(&tid) else {
             return Ok(());
         };
+        // Only a child its tracer follows from its creation (not one attached to since).
+        if !std::mem::take(&mut tr.birth_stop) {
+            return Ok(());
+        }
         if tr.seized {
             let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
             self.hold(
