@@ -40,6 +40,12 @@ pub fn tgid_of(tid: i32) -> Option<i32> {
 
 /// Thread `tid`'s blocked and ignored signals (bit N-1 for signal N), from /proc.
 pub fn signal_masks(tid: i32) -> (u64, u64) {
+    let [blocked, ignored, _] = signal_sets(tid);
+    (blocked, ignored)
+}
+
+/// Thread `tid`'s blocked, ignored and caught signals (bit N-1 for signal N), from /proc.
+pub fn signal_sets(tid: i32) -> [u64; 3] {
     let status = std::fs::read_to_string(format!("/proc/{tid}/status")).unwrap_or_default();
     let field = |name: &str| {
         status
@@ -48,7 +54,7 @@ pub fn signal_masks(tid: i32) -> (u64, u64) {
             .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
             .unwrap_or(0)
     };
-    (field("SigBlk:"), field("SigIgn:"))
+    [field("SigBlk:"), field("SigIgn:"), field("SigCgt:")]
 }
 
 /// Thread `tid`'s stack size limit (soft, hard; u64::MAX for unlimited), from /proc.

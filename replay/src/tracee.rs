@@ -166,6 +166,20 @@ pub fn written_bytes(nr: i64, args: &[u64; 6], ret: i64, mem: &Memory) -> Result
     }
 }
 
+/// Where in its file write syscall `nr` (which returned `ret`) wrote: the offset it was
+/// given (pwrite), else the file position after it (`pos_after`) less what it wrote.
+pub fn write_offset(nr: i64, args: &[u64; 6], ret: i64, pos_after: impl FnOnce() -> u64) -> u64 {
+    let explicit = matches!(
+        nr,
+        libc::SYS_pwrite64 | libc::SYS_pwritev | libc::SYS_pwritev2
+    ) && args[3] as i64 >= 0;
+    if explicit {
+        args[3]
+    } else {
+        pos_after().saturating_sub(ret as u64)
+    }
+}
+
 /// Whether syscall `nr` places or removes mappings, so that where later mappings go depends
 /// on it.
 pub fn places_mappings(nr: i64) -> bool {

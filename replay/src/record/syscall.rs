@@ -410,15 +410,7 @@ impl Recorder {
         if !self.maps.is_mapped(file) {
             return Ok(());
         }
-        let explicit = matches!(
-            nr,
-            libc::SYS_pwrite64 | libc::SYS_pwritev | libc::SYS_pwritev2
-        ) && args[3] as i64 >= 0;
-        let start = if explicit {
-            args[3]
-        } else {
-            pos.saturating_sub(ret as u64)
-        };
+        let start = tracee::write_offset(nr, args, ret, || pos);
         for (pid, addr, len) in self.maps.showing(file, start, ret as u64) {
             let Some(t) = self.tasks.get(&pid) else {
                 continue;

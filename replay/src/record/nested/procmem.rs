@@ -31,15 +31,7 @@ impl Recorder {
         let Some(target) = self.proc_mem_of(tid, fd) else {
             return Ok(false);
         };
-        let explicit = matches!(
-            nr,
-            libc::SYS_pwrite64 | libc::SYS_pwritev | libc::SYS_pwritev2
-        ) && args[3] as i64 >= 0;
-        let start = if explicit {
-            args[3]
-        } else {
-            fd_position(tid, fd).saturating_sub(ret as u64)
-        };
+        let start = tracee::write_offset(nr, args, ret, || fd_position(tid, fd));
         let Some(t) = self.tasks.get(&tid) else {
             return Ok(false);
         };
