@@ -56,6 +56,9 @@ impl Recorder {
             0
         };
         self.nested_new_task(parent, child, ev, flags)?;
+        if self.nested_fork_event(parent, child, ev)? {
+            return Ok(());
+        }
         self.resume_in_kernel(parent)
     }
 
@@ -139,6 +142,9 @@ impl Recorder {
         })?;
         self.exec_seen = true;
         self.maps.forget(tid);
+        if self.nested_exec_event(tid)? {
+            return Ok(());
+        }
         self.resume_in_kernel(tid)
     }
 }

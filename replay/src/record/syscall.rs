@@ -105,7 +105,7 @@ impl Recorder {
                 echo: done.echo,
             })?;
             self.after_file_write(tid, nr, &args, done.ret)?;
-            return self.syscall_done(tid, nr, done.ret);
+            return self.syscall_done(tid, nr, done.ret, false);
         }
         let echo = if tracee::is_write(nr) {
             self.echo_target(tid, args[0] as i32)
@@ -248,6 +248,12 @@ impl Recorder {
     }
 
     pub(super) fn syscall_exit(&mut self, tid: i32) -> Result<()> {
+        // An interrupt of rtt's that ended this syscall is answered by this stop: the
+        // kernel makes no trap stop of it after one.
+        self.interrupt_answered(tid);
+        if self.finish_wait(tid)? {
+            return Ok(());
+        }
         let Some(entry) = self.task_mut(tid)?.entry.take() else {
             // An exit stop without an entry: the tracee was attached mid-syscall.
             self.make_ready(tid);
@@ -284,7 +290,7 @@ impl Recorder {
             libc::SYS_munmap | libc::SYS_mremap if ret >= 0 => self.maps.unmap(tid, a[0], a[1]),
             _ => self.after_file_write(tid, entry.nr, a, ret)?,
         }
-        self.syscall_done(tid, entry.nr, ret)
+        self.syscall_done(tid, entry.nr, ret, true)
     }
 
     /// The memory an emulated syscall wrote, read back from the tracee.

@@ -11,7 +11,11 @@ use crate::wait::Stop;
 impl Replayer {
     pub(super) fn nested(&mut self, tid: i32, op: NestedOp) -> Result<()> {
         match op {
-            NestedOp::Stop(kind @ (NestedStopKind::SyscallEntry | NestedStopKind::SysemuEntry)) => {
+            NestedOp::Stop(
+                kind @ (NestedStopKind::SyscallEntry
+                | NestedStopKind::SysemuEntry
+                | NestedStopKind::EntryEvent),
+            ) => {
                 // Its tracer saw it at the entry, before rtt recorded the syscall (which
                 // the tracer may change): bring it there, and keep the stop for the entry.
                 let stop = self.advance(tid, None)?;
@@ -25,9 +29,12 @@ impl Replayer {
                 // Nothing of the syscall is done yet.
                 t.at = At::Trap;
                 t.sysemu = kind == NestedStopKind::SysemuEntry;
+                t.step = false;
             }
-            // The thread is where its last event left it.
-            NestedOp::Stop(_) | NestedOp::Unsupported { .. } => {}
+            // The thread is where its last event left it; its tracer decides how it goes
+            // on (a single-step ends at a stop, as at record).
+            NestedOp::Stop(_) => self.task(tid)?.step = false,
+            NestedOp::Unsupported { .. } => {}
             NestedOp::Resume { step, sig, siginfo } => {
                 if self.task(tid)?.group_stopped {
                     // Resumed from its group-stop: out of rtt's PTRACE_LISTEN first.

@@ -375,6 +375,18 @@ impl Replayer {
         })
     }
 
+    /// The next event of `tid` that it runs to: past the stops its emulated tracer saw
+    /// and the changes it made meanwhile.
+    fn next_run(&mut self, tid: i32) -> Result<Option<Event>> {
+        self.events.find_ahead(usize::MAX, |e| {
+            e.tid() == Some(tid)
+                && !matches!(
+                    e,
+                    Event::Nested { .. } | Event::SetRegs { .. } | Event::MemoryChanged { .. }
+                )
+        })
+    }
+
     pub(super) fn syscall_exit(
         &mut self,
         tid: i32,
@@ -469,7 +481,7 @@ impl Replayer {
         }
         let at = if needs_restart_handling(ret)
             && !matches!(entry.mode, Mode::Reexec)
-            && matches!(self.lookahead(tid, 1)?, Some(Event::SyscallEntry { .. }))
+            && matches!(self.next_run(tid)?, Some(Event::SyscallEntry { .. }))
         {
             // At record the kernel restarted the syscall without delivering a signal to
             // this thread (another thread took the process-wide signal that woke it); here

@@ -348,6 +348,9 @@ pub enum NestedStopKind {
     /// In a group-stop (the GroupStop event came before); resuming it ends rtt's
     /// PTRACE_LISTEN of it.
     GroupStop,
+    /// An event stop made at a syscall's entry, before the syscall (the exit event of
+    /// `exit`/`exit_group`): replay brings the thread to that entry.
+    EntryEvent,
 }
 
 /// What an emulated tracer did to its tracee.

@@ -2,7 +2,7 @@
 //! group-stop itself, PTRACE_LISTEN, and the stop that says a listening tracee was
 //! continued. The real thread stays under rtt's own PTRACE_LISTEN while it is stopped.
 
-use super::{siginfo, Recorder, State, PTRACE_EVENT_STOP};
+use super::{siginfo, Expect, Recorder, State, PTRACE_EVENT_STOP};
 use crate::error::Result;
 use crate::sys;
 use crate::trace::NestedStopKind;
@@ -29,9 +29,28 @@ impl Recorder {
         self.hold_stop(tid, held)
     }
 
-    /// A listening `tid` was continued (SIGCONT): a tracee its tracer let listen reports
-    /// it; one held in its group-stop stays there. False when `tid` is not traced.
+    /// A PTRACE_EVENT_STOP of `tid` that is not a first stop: rtt's interrupt of a
+    /// waiting tracer, or a listening tracee continued (SIGCONT), which reports it if its
+    /// tracer let it listen, and stays held if held in its group-stop. False when it is
+    /// neither (an untraced thread continued).
     pub(in crate::record) fn nested_continued(&mut self, tid: i32) -> Result<bool> {
+        if self.nested.interrupted.remove(&tid) {
+            // The trap of rtt's own PTRACE_INTERRUPT: a tracer's interrupt stop if not
+            // made yet (at the syscall it ended), else nothing.
+            let due = self
+                .nested
+                .traced
+                .get_mut(&tid)
+                .and_then(|t| t.expect.take_if(|e| *e == Expect::Interrupt));
+            if due.is_some() {
+                let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
+                let info = siginfo(libc::SIGTRAP, code, 0);
+                self.hold(tid, NestedStopKind::Event, code, info, 0)?;
+            } else {
+                self.make_ready(tid);
+            }
+            return Ok(true);
+        }
         let Some(tr) = self.nested.traced.get_mut(&tid) else {
             return Ok(false);
         };

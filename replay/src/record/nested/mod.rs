@@ -25,8 +25,14 @@ pub(super) use wait::{Outcome, Waiter};
 
 /// `PTRACE_EVENT_STOP`: a seized tracee's interrupt or group-stop.
 const PTRACE_EVENT_STOP: i32 = 128;
-/// Options a tracer may set (all the kernel knows).
-const KNOWN_OPTIONS: u64 = 0x003f_00ff | (1 << 20) | (1 << 21);
+/// Options a tracer may set: all but TRACESECCOMP (rtt's own seccomp stops are not
+/// reported; refused, a tracer falls back to PTRACE_SYSCALL) and SUSPEND_SECCOMP.
+const KNOWN_OPTIONS: u64 = 0x7f | libc::PTRACE_O_EXITKILL as u64;
+/// PTRACE_GETEVENTMSG at syscall-entry and syscall-exit stops.
+const SYSCALL_ENTRY_MSG: u64 = 1;
+const SYSCALL_EXIT_MSG: u64 = 2;
+/// si_code of a single-step's trap after a syscall.
+const TRAP_BRKPT: i32 = 1;
 const SI_USER: i32 = 0;
 const CLD_EXITED: i32 = 1;
 const CLD_KILLED: i32 = 2;
@@ -51,6 +57,8 @@ pub(super) struct Nested {
     seq: u64,
     /// Requests rtt said it does not emulate.
     warned: HashSet<i64>,
+    /// Waiting tracer threads rtt interrupted: their next PTRACE_EVENT_STOP is rtt's.
+    interrupted: HashSet<i32>,
 }
 
 /// One traced thread.
@@ -59,6 +67,9 @@ pub(super) struct Traced {
     /// The tracer thread and its process.
     tracer: i32,
     tracer_tgid: i32,
+    /// The process that reaps it, whose wait the kernel answers (0 for a thread, whose end
+    /// only its tracer's wait reports).
+    parent: i32,
     /// PTRACE_SETOPTIONS bits.
     options: u64,
     seized: bool,
@@ -75,12 +86,11 @@ pub(super) struct Traced {
     stop: Option<Held>,
     /// Stops that follow the current one (an exec's event, then its syscall exit).
     then: VecDeque<Held>,
-    /// When the tracer resumes it from its last stop: record the syscall it stopped at
-    /// the entry of (else it just runs on).
-    after_entry: bool,
-    /// A fork, vfork or clone event to report at the syscall's exit: (event, new thread).
-    fork_event: Option<(i32, i32)>,
-    /// A SIGSTOP rtt sent for the tracer: reported as an attach or interrupt stop.
+    /// What rtt does when the tracer resumes it from its last stop.
+    after: After,
+    /// A vfork it made whose VFORK_DONE its tracer wants, at the syscall's exit.
+    vfork_done: Option<i32>,
+    /// The stop its tracer asked for, still to come (an attach's SIGSTOP, an interrupt).
     expect: Option<Expect>,
     /// A signal the tracer chose to deliver after a stop rtt made up: not reported again.
     pass_signal: i32,
@@ -103,7 +113,19 @@ pub(super) enum Mode {
     Sysemu,
 }
 
-/// Why rtt sent a traced thread SIGSTOP.
+/// Where a traced thread goes once its tracer resumes it from its last stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum After {
+    /// It runs on from where it stopped.
+    Ready,
+    /// It was stopped at a syscall's entry, before rtt recorded the syscall: recorded now.
+    Entry,
+    /// It was stopped in a syscall (a fork or exec event): the syscall goes on.
+    Kernel,
+}
+
+/// A stop the tracer asked for that comes with the thread's next stop: an attach's
+/// SIGSTOP delivery, or an interrupt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
     Attach,
@@ -128,9 +150,6 @@ pub(super) struct Held {
     made_up: bool,
     /// PTRACE_GETSIGINFO fails (the group-stop of a thread not seized).
     no_siginfo: bool,
-    /// Made of a real signal's delivery (a SIGSTOP rtt sent for an interrupt): replay
-    /// must not deliver that signal either.
-    from_signal: bool,
 }
 
 /// An end of a traced thread for its tracer's wait.
@@ -162,16 +181,16 @@ impl Nested {
             replaced: false,
             made_up: false,
             no_siginfo: false,
-            from_signal: false,
         }
     }
 }
 
 impl Traced {
-    fn new(tracer: i32, tracer_tgid: i32, options: u64, seized: bool) -> Traced {
+    fn new(tracer: i32, tracer_tgid: i32, options: u64, seized: bool, parent: i32) -> Traced {
         Traced {
             tracer,
             tracer_tgid,
+            parent,
             options,
             seized,
             mode: Mode::Cont,
@@ -180,8 +199,8 @@ impl Traced {
             entry_seen: false,
             stop: None,
             then: VecDeque::new(),
-            after_entry: false,
-            fork_event: None,
+            after: After::Ready,
+            vfork_done: None,
             expect: None,
             pass_signal: 0,
             exit_event_done: false,
@@ -260,7 +279,14 @@ impl Recorder {
             self.running = None;
         }
         self.end_grace(tid);
-        self.task_mut(tid)?.state = State::Traced;
+        let t = self.task_mut(tid)?;
+        t.state = State::Traced;
+        // Its tracer decides how it goes on (replay clears it at the stop too).
+        t.step = false;
+        // Any stop answers an interrupt, as with the kernel.
+        if let Some(tr) = self.nested.traced.get_mut(&tid) {
+            tr.expect.take_if(|e| *e == Expect::Interrupt);
+        }
         let sig = code & 0x7f;
         self.notify_tracer(tracer_tgid, tid, CLD_TRAPPED, sig)?;
         self.wake_waiters()
@@ -269,6 +295,14 @@ impl Recorder {
     /// Sends tracer process `tgid` the SIGCHLD of a change in `tid`: a real signal from
     /// rtt, whose information is made the child's when it is delivered.
     fn notify_tracer(&mut self, tgid: i32, tid: i32, code: i32, status: i32) -> Result<()> {
+        let [blocked, _, caught] = crate::procmaps::signal_sets(tgid);
+        let bit = 1u64 << (libc::SIGCHLD - 1);
+        let one_thread = crate::procmaps::threads_of(tgid).len() == 1;
+        if (blocked | caught) & bit == 0 && one_thread {
+            // Neither caught nor waited for (blocked for sigwait or signalfd): its default
+            // action is to be ignored, so it would change nothing but cost a stop.
+            return Ok(());
+        }
         let mut info = siginfo(libc::SIGCHLD, code, tid);
         info[24..28].copy_from_slice(&status.to_le_bytes());
         self.nested.chld.insert(tgid, info);
@@ -293,22 +327,40 @@ impl Recorder {
         self.nested.chld.remove(&tgid)
     }
 
-    /// Ends the emulated tracing of `tid`, letting it run on with signal `sig`.
+    /// Ends the emulated tracing of `tid`, letting it run on with signal `sig` (one in a
+    /// group-stop goes back to it, as with the kernel).
     fn detach(&mut self, tid: i32, sig: i32) -> Result<()> {
-        let held = self
-            .nested
-            .traced
-            .get(&tid)
-            .is_some_and(|t| t.stop.is_some());
-        if held {
+        let Some(tr) = self.nested.traced.get_mut(&tid) else {
+            return Ok(());
+        };
+        tr.then.clear();
+        let in_group_stop = tr
+            .stop
+            .as_ref()
+            .is_some_and(|h| h.kind == NestedStopKind::GroupStop);
+        if in_group_stop {
+            let listening = tr.listening;
+            self.nested.traced.remove(&tid);
+            if listening {
+                self.task_mut(tid)?.state = State::Stopped;
+            } else {
+                self.make_ready(tid);
+            }
+            return Ok(());
+        }
+        if tr.stop.is_some() {
             self.resume_traced(tid, false, Mode::Cont, sig, None)?;
         }
         self.nested.traced.remove(&tid);
+        if let Some(t) = self.tasks.get_mut(&tid) {
+            t.step = false;
+        }
         Ok(())
     }
 
     /// The tracer resumed `tid` from its stop: single-stepping or not, stopping at
-    /// syscalls or not, delivering `sig` if it is at a signal's delivery.
+    /// syscalls or not, delivering `sig` if it is at a signal's delivery (with the
+    /// signal information it `replaced`, if it did).
     fn resume_traced(
         &mut self,
         tid: i32,
@@ -317,10 +369,7 @@ impl Recorder {
         sig: i32,
         replaced: Option<[u8; SIGINFO_SIZE]>,
     ) -> Result<()> {
-        let Some(tr) = self.nested.traced.get_mut(&tid) else {
-            return Ok(());
-        };
-        let Some(held) = tr.stop.take() else {
+        let Some(held) = self.nested.traced.get_mut(&tid).and_then(|t| t.stop.take()) else {
             return Ok(());
         };
         if held.kind == NestedStopKind::GroupStop {
@@ -334,16 +383,29 @@ impl Recorder {
             return Ok(());
         };
         tr.mode = mode;
-        if held.kind == NestedStopKind::SyscallEntry {
+        if matches!(
+            held.kind,
+            NestedStopKind::SyscallEntry | NestedStopKind::SysemuEntry
+        ) {
             tr.exit_due = mode == Mode::Syscall;
         }
         let at_signal = held.kind == NestedStopKind::Signal;
         let sig = if at_signal { sig } else { 0 };
-        if held.made_up && sig != 0 {
-            tr.pass_signal = sig;
+        // At a real delivery the chosen signal is delivered on resuming (replay does the
+        // same); from a stop rtt made up, the kernel would ignore it there: it is sent.
+        let (deliver, send) = if held.made_up {
+            (None, sig)
+        } else if at_signal {
+            (Some(sig), 0)
+        } else {
+            (None, 0)
+        };
+        if send != 0 {
+            tr.pass_signal = send;
         }
         let exits = tr.options & libc::PTRACE_O_TRACEEXIT as u64 != 0;
-        if at_signal && sig != 0 && exits && is_fatal(tid, sig) {
+        let tracer = tr.tracer_tgid;
+        if deliver.is_some_and(|s| s != 0) && exits && is_fatal(tid, sig) {
             // The signal ends it: its tracer sees it exit first.
             let code = libc::SIGTRAP | (libc::PTRACE_EVENT_EXIT << 8);
             let info = siginfo(libc::SIGTRAP, code, 0);
@@ -354,25 +416,38 @@ impl Recorder {
             tr.then.push_front(exit);
             tr.exit_event_done = true;
         }
+        // The signal's information: the tracer's, or the kernel's for a changed signal.
+        let stopped_with = (held.status >> 8) & 0x7f;
+        let info = match (replaced, deliver) {
+            (Some(i), Some(s)) if s != 0 => Some(i),
+            (None, Some(s)) if s != 0 && s != stopped_with => Some(siginfo(s, SI_USER, tracer)),
+            _ => None,
+        };
         let tr = self.nested.traced.get_mut(&tid).expect("checked above");
         let next = tr.then.pop_front();
-        let after_entry = next.is_none() && std::mem::take(&mut tr.after_entry);
-        let info = replaced.map(|i| i.to_vec()).unwrap_or_default();
+        let after = match next {
+            Some(_) => After::Ready,
+            None => std::mem::replace(&mut tr.after, After::Ready),
+        };
         self.w.append(&Event::Nested {
             tid,
             op: NestedOp::Resume {
                 step,
-                sig: (at_signal || held.from_signal).then_some(sig),
-                siginfo: info,
+                sig: deliver,
+                siginfo: info.map(|i| i.to_vec()).unwrap_or_default(),
             },
         })?;
-        if let (Some(i), true) = (replaced, sig != 0) {
+        if let Some(i) = info {
             sys::setsiginfo(tid, &i)?;
         }
         let t = self.task_mut(tid)?;
         t.step = step;
-        if at_signal {
-            t.pending_sig = sig;
+        if let Some(s) = deliver {
+            t.pending_sig = s;
+        }
+        if send != 0 {
+            let tgid = crate::procmaps::tgid_of(tid).unwrap_or(tid);
+            sys::tgkill(tgid, tid, send)?;
         }
         if let Some(next) = next {
             let tr = self.nested.traced.get_mut(&tid).expect("checked above");
@@ -385,11 +460,11 @@ impl Recorder {
             self.notify_tracer(tgid, tid, CLD_TRAPPED, next.status >> 8 & 0x7f)?;
             return self.wake_waiters();
         }
-        if after_entry {
+        match after {
             // Still held: its syscall is recorded once the tracer's request is.
-            self.nested.released.push(tid);
-        } else {
-            self.make_ready(tid);
+            After::Entry => self.nested.released.push(tid),
+            After::Kernel => self.resume_in_kernel(tid)?,
+            After::Ready => self.make_ready(tid),
         }
         Ok(())
     }
@@ -400,12 +475,14 @@ impl Recorder {
             if self.tasks.get(&tid).map(|t| t.state) != Some(State::Traced) {
                 continue;
             }
-            let skip = self
+            let sysemu = self
                 .nested
                 .traced
                 .get_mut(&tid)
                 .is_some_and(|t| std::mem::take(&mut t.skip_entry));
-            if skip {
+            // A tracer skips a syscall by setting its number to -1 at the entry stop.
+            let skipped = sys::getregs(tid)?.orig_rax() == u64::MAX;
+            if sysemu || skipped {
                 if let Some(t) = self.nested.traced.get_mut(&tid) {
                     t.entry_seen = false;
                 }
@@ -417,8 +494,8 @@ impl Recorder {
         Ok(())
     }
 
-    /// The syscall of `tid` that its tracer emulates (PTRACE_SYSEMU): recorded, and
-    /// completed with what the tracer left in rax, without running it.
+    /// The syscall of `tid` that its tracer emulates (PTRACE_SYSEMU, or a number set to
+    /// -1): recorded, and completed with what the tracer left in rax, without running it.
     fn skip_emulated_syscall(&mut self, tid: i32) -> Result<()> {
         let regs = sys::getregs(tid)?;
         let (nr, args) = (regs.orig_rax() as i64, regs.syscall_args());
@@ -426,22 +503,18 @@ impl Recorder {
         self.complete_skipped(tid, nr, regs.rax() as i64, Vec::new())
     }
 
-    /// An error when nothing can run: every thread waits for an emulated ptrace stop
-    /// or is held in one.
+    /// An error when nothing can run: every thread is held in an emulated ptrace stop.
     pub(super) fn nested_deadlock(&self) -> Option<String> {
         if self.nested.traced.is_empty() && self.nested.waiting.is_empty() {
             return None;
         }
-        let stuck = self
-            .tasks
-            .values()
-            .all(|t| matches!(t.state, State::Traced | State::Waiting));
+        // A waiting tracer is in the kernel: a signal (a timer, Ctrl-C) can still end its
+        // wait, as for a program that waits forever without rtt.
+        let stuck = self.tasks.values().all(|t| t.state == State::Traced);
         stuck.then(|| {
             let mut tids: Vec<i32> = self.tasks.keys().copied().collect();
             tids.sort_unstable();
-            format!(
-                "the program can go no further: threads {tids:?} all wait for ptrace stops or are held in them"
-            )
+            format!("the program can go no further: threads {tids:?} are all held in ptrace stops")
         })
     }
 }

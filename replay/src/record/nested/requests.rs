@@ -29,6 +29,8 @@ const FPREGS_SIZE: usize = 512;
 const REGS_END: u64 = (NREGS * 8) as u64;
 const DEBUGREG_START: u64 = 848;
 const DEBUGREG_END: u64 = DEBUGREG_START + 64;
+/// sizeof(struct user) on x86-64.
+const USER_SIZE: u64 = 912;
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
 
 fn err(errno: i32) -> i64 {
@@ -58,7 +60,7 @@ impl Recorder {
                 let ret = self.ptrace_request(tid, args, &mut writes)?;
                 Ok(Some(Outcome::Done(ret, writes)))
             }
-            libc::SYS_wait4 | libc::SYS_waitid => self.nested_wait(tid, nr, args),
+            libc::SYS_wait4 | libc::SYS_waitid => self.nested_wait(tid, nr, args, true),
             _ => Ok(None),
         }
     }
@@ -97,7 +99,7 @@ impl Recorder {
         let stopped = tr.stop.is_some();
         match req {
             r if r == libc::PTRACE_KILL as i64 => {
-                self.nested.traced.remove(&pid);
+                // Its end is reported to the tracer as any other.
                 sys::kill_hard(pid);
                 return Ok(0);
             }
@@ -167,18 +169,19 @@ impl Recorder {
                 Ok(0)
             }
             r if r == libc::PTRACE_PEEKUSER as i64 => {
-                if addr % 8 != 0
-                    || !(addr < REGS_END || (DEBUGREG_START..DEBUGREG_END).contains(&addr))
-                {
+                if addr % 8 != 0 || addr >= USER_SIZE {
                     return Ok(err(libc::EIO));
                 }
                 let word = if addr < REGS_END {
                     self.tracee_regs(pid)?.0[(addr / 8) as usize]
-                } else {
+                } else if (DEBUGREG_START..DEBUGREG_END).contains(&addr) {
                     match sys::peekuser(pid, addr) {
                         Ok(w) => w,
                         Err(e) => return Ok(errno_of(&e)),
                     }
+                } else {
+                    // The rest of `struct user` reads as zeros, as with the kernel.
+                    0
                 };
                 Ok(self.give(tid, data, &word.to_le_bytes(), writes))
             }
@@ -263,6 +266,9 @@ impl Recorder {
                     word_at(&a, 8) as u32,
                     (word_at(&a, 8) >> 32) as i32,
                 );
+                if nr < 0 || flags & !1 != 0 {
+                    return Ok(err(libc::EINVAL));
+                }
                 match sys::peeksiginfo(pid, off, flags, nr) {
                     Ok(infos) => {
                         let n = (infos.len() / SIGINFO_SIZE) as i64;
@@ -332,7 +338,7 @@ impl Recorder {
         };
         self.nested
             .traced
-            .insert(tid, Traced::new(parent, parent, 0, false));
+            .insert(tid, Traced::new(parent, parent, 0, false, parent));
         Ok(0)
     }
 
@@ -351,7 +357,7 @@ impl Recorder {
         }
         self.nested
             .traced
-            .insert(pid, Traced::new(tgid, tgid, options, seize));
+            .insert(pid, Traced::new(tgid, tgid, options, seize, parent_of(pid)));
         if !seize {
             self.stop_for_tracer(pid, Expect::Attach)?;
         }
@@ -362,30 +368,40 @@ impl Recorder {
     /// stopped between events, else with a real SIGSTOP whose delivery is the stop.
     fn stop_for_tracer(&mut self, pid: i32, why: Expect) -> Result<()> {
         let state = self.tasks.get(&pid).map(|t| t.state);
-        if state == Some(State::Ready) {
-            let tracer = self.nested.traced.get(&pid).map_or(0, |t| t.tracer_tgid);
-            return match why {
-                Expect::Attach => {
-                    let info = siginfo(libc::SIGSTOP, SI_USER, tracer);
-                    self.hold_made_up(pid, libc::SIGSTOP, info)
+        let tracer = self.nested.traced.get(&pid).map_or(0, |t| t.tracer_tgid);
+        match (state, why) {
+            // Stopped between events: the stop is made here.
+            (Some(State::Ready), Expect::Attach) => {
+                let info = siginfo(libc::SIGSTOP, SI_USER, tracer);
+                self.hold_made_up(pid, libc::SIGSTOP, info)
+            }
+            (Some(State::Ready), Expect::Interrupt) => {
+                let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
+                let info = siginfo(libc::SIGTRAP, code, 0);
+                self.hold(pid, NestedStopKind::Event, code, info, 0)
+            }
+            // In a group-stop (under rtt's LISTEN): the group-stop is what it reports.
+            (Some(State::Stopped), _) => self.nested_group_stop(pid, libc::SIGSTOP),
+            // An attach sends SIGSTOP, whose delivery is the stop.
+            (_, Expect::Attach) => {
+                if let Some(t) = self.nested.traced.get_mut(&pid) {
+                    t.expect = Some(why);
                 }
-                Expect::Interrupt => {
-                    let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
-                    self.hold(
-                        pid,
-                        NestedStopKind::Event,
-                        code,
-                        siginfo(libc::SIGTRAP, code, 0),
-                        0,
-                    )
+                let tgid = crate::procmaps::tgid_of(pid).unwrap_or(pid);
+                sys::tgkill(tgid, pid, libc::SIGSTOP)
+            }
+            // In a syscall: rtt's own PTRACE_INTERRUPT ends it; the first stop after that
+            // is the tracer's interrupt stop.
+            (_, Expect::Interrupt) => {
+                if let Some(t) = self.nested.traced.get_mut(&pid) {
+                    t.expect = Some(why);
                 }
-            };
+                self.nested.interrupted.insert(pid);
+                // Gone already: its end is on its way.
+                let _ = sys::interrupt(pid);
+                Ok(())
+            }
         }
-        if let Some(t) = self.nested.traced.get_mut(&pid) {
-            t.expect = Some(why);
-        }
-        let tgid = crate::procmaps::tgid_of(pid).unwrap_or(pid);
-        sys::tgkill(tgid, pid, libc::SIGSTOP)
     }
 
     /// The stop `pid` is held in.
@@ -538,4 +554,13 @@ fn word_at(b: &[u8], off: usize) -> u64 {
     b.get(off..off + 8)
         .and_then(|s| s.try_into().ok())
         .map_or(0, u64::from_le_bytes)
+}
+
+/// The process that reaps thread `pid`: its process's parent, or none for a thread that
+/// is not its process's leader.
+fn parent_of(pid: i32) -> i32 {
+    if crate::procmaps::tgid_of(pid) != Some(pid) {
+        return 0;
+    }
+    crate::procmaps::ppid_of(pid).unwrap_or(0)
 }

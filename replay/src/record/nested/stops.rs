@@ -4,7 +4,9 @@
 use super::{
     siginfo, ExitReport, Expect, Recorder, State, Traced, CLD_DUMPED, CLD_EXITED, CLD_KILLED,
 };
-use super::{Mode, PTRACE_EVENT_STOP, SI_USER};
+use super::{
+    After, Mode, PTRACE_EVENT_STOP, SI_USER, SYSCALL_ENTRY_MSG, SYSCALL_EXIT_MSG, TRAP_BRKPT,
+};
 use crate::error::Result;
 use crate::sys::{self, SIGINFO_SIZE};
 use crate::trace::NestedStopKind;
@@ -25,7 +27,7 @@ impl Recorder {
             return Ok(false);
         }
         tr.entry_seen = true;
-        tr.after_entry = true;
+        tr.after = After::Entry;
         tr.skip_entry = tr.mode == Mode::Sysemu;
         let kind = if tr.skip_entry {
             NestedStopKind::SysemuEntry
@@ -37,7 +39,13 @@ impl Recorder {
         } else {
             libc::SIGTRAP
         };
-        self.hold(tid, kind, code, siginfo(libc::SIGTRAP, code, 0), 0)?;
+        self.hold(
+            tid,
+            kind,
+            code,
+            siginfo(libc::SIGTRAP, code, 0),
+            SYSCALL_ENTRY_MSG,
+        )?;
         Ok(true)
     }
 
@@ -57,39 +65,41 @@ impl Recorder {
             return Ok(false);
         }
         tr.exit_event_done = true;
-        tr.after_entry = true;
+        tr.after = After::Entry;
         // Past its entry stop, if it had one.
         tr.entry_seen = true;
         let code = libc::SIGTRAP | (libc::PTRACE_EVENT_EXIT << 8);
         let info = siginfo(libc::SIGTRAP, code, 0);
-        self.hold(tid, NestedStopKind::Event, code, info, (status & 0xff) << 8)?;
+        self.hold(
+            tid,
+            NestedStopKind::EntryEvent,
+            code,
+            info,
+            (status & 0xff) << 8,
+        )?;
         Ok(true)
     }
 
-    /// A syscall of `tid` is done (its exit recorded): holds it for its tracer in the
-    /// stops the syscall makes (a fork or exec event, the syscall exit, the SIGTRAP after
-    /// an exec), or lets it run on.
-    pub(in crate::record) fn syscall_done(&mut self, tid: i32, nr: i64, ret: i64) -> Result<()> {
+    /// A syscall of `tid` is done (its exit recorded; `in_kernel`: the kernel ran it):
+    /// holds it for its tracer in the stops that follow (VFORK_DONE, the syscall exit,
+    /// the SIGTRAP after an exec, the trap of a single-step over the syscall), or lets it
+    /// run on.
+    pub(in crate::record) fn syscall_done(
+        &mut self,
+        tid: i32,
+        nr: i64,
+        ret: i64,
+        in_kernel: bool,
+    ) -> Result<()> {
         let Some(tr) = self.nested.traced.get_mut(&tid) else {
             self.make_ready(tid);
             return Ok(());
         };
         let mut stops: Vec<(NestedStopKind, i32, u64)> = Vec::new();
-        if let Some((ev, child)) = tr.fork_event.take() {
-            let code = libc::SIGTRAP | (ev << 8);
+        if let Some(child) = tr.vfork_done.take() {
+            // The parent resumes once the child has exec'd or ended: so it has here.
+            let code = libc::SIGTRAP | (libc::PTRACE_EVENT_VFORK_DONE << 8);
             stops.push((NestedStopKind::Event, code, child as u64));
-            let done = tr.options & libc::PTRACE_O_TRACEVFORKDONE as u64 != 0;
-            if ev == libc::PTRACE_EVENT_VFORK && done {
-                // The parent resumes once the child has exec'd or ended: so it has here.
-                let code = libc::SIGTRAP | (libc::PTRACE_EVENT_VFORK_DONE << 8);
-                stops.push((NestedStopKind::Event, code, child as u64));
-            }
-        }
-        let exec = (nr == libc::SYS_execve || nr == libc::SYS_execveat) && ret == 0;
-        let trace_exec = tr.options & libc::PTRACE_O_TRACEEXEC as u64 != 0;
-        if exec && trace_exec {
-            let code = libc::SIGTRAP | (libc::PTRACE_EVENT_EXEC << 8);
-            stops.push((NestedStopKind::Event, code, tid as u64));
         }
         if std::mem::take(&mut tr.exit_due) {
             let code = if tr.sysgood() {
@@ -97,11 +107,25 @@ impl Recorder {
             } else {
                 libc::SIGTRAP
             };
-            stops.push((NestedStopKind::SyscallExit, code, 0));
+            stops.push((NestedStopKind::SyscallExit, code, SYSCALL_EXIT_MSG));
         }
-        if exec && !trace_exec {
+        let exec = (nr == libc::SYS_execve || nr == libc::SYS_execveat) && ret == 0;
+        let trace_exec = tr.options & libc::PTRACE_O_TRACEEXEC as u64 != 0;
+        if exec && !trace_exec && !tr.seized {
             // The SIGTRAP the kernel sends a traced thread that execs.
-            stops.push((NestedStopKind::Signal, libc::SIGTRAP, 0));
+            stops.push((NestedStopKind::Signal, libc::SIGTRAP, SI_USER as u64));
+        }
+        if tr.expect == Some(Expect::Interrupt) && stops.is_empty() {
+            // rtt's PTRACE_INTERRUPT ended the syscall: the tracer's interrupt stop.
+            tr.expect = None;
+            let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
+            stops.push((NestedStopKind::Event, code, 0));
+        }
+        let stepped = self.tasks.get(&tid).is_some_and(|t| t.step);
+        if in_kernel && stepped {
+            // Single-stepped onto the syscall: rtt ran it with PTRACE_SYSCALL, which ends
+            // the step; the kernel's trap comes right after the syscall.
+            stops.push((NestedStopKind::Signal, libc::SIGTRAP, TRAP_BRKPT as u64));
         }
         if stops.is_empty() {
             self.make_ready(tid);
@@ -109,12 +133,64 @@ impl Recorder {
         }
         for (kind, code, msg) in stops {
             if kind == NestedStopKind::Signal {
-                self.hold_made_up(tid, code, siginfo(code, SI_USER, 0))?;
+                self.hold_made_up(tid, code, siginfo(code, msg as i32, 0))?;
             } else {
                 self.hold(tid, kind, code, siginfo(libc::SIGTRAP, code, 0), msg)?;
             }
         }
         Ok(())
+    }
+
+    /// At rtt's fork, vfork or clone event stop of traced `parent`, which created
+    /// `child`: the event its tracer asked for is reported there, the parent held inside
+    /// the syscall. True when held.
+    pub(in crate::record) fn nested_fork_event(
+        &mut self,
+        parent: i32,
+        child: i32,
+        ev: i32,
+    ) -> Result<bool> {
+        let Some(tr) = self.nested.traced.get_mut(&parent) else {
+            return Ok(false);
+        };
+        if tr.options & event_option(ev) == 0 {
+            return Ok(false);
+        }
+        if ev == libc::PTRACE_EVENT_VFORK && tr.options & libc::PTRACE_O_TRACEVFORKDONE as u64 != 0
+        {
+            tr.vfork_done = Some(child);
+        }
+        tr.after = After::Kernel;
+        let code = libc::SIGTRAP | (ev << 8);
+        self.hold(
+            parent,
+            NestedStopKind::Event,
+            code,
+            siginfo(libc::SIGTRAP, code, 0),
+            child as u64,
+        )?;
+        Ok(true)
+    }
+
+    /// At rtt's exec event stop of traced `tid`: the exec event its tracer asked for
+    /// (PTRACE_O_TRACEEXEC), the thread held inside execve. True when held.
+    pub(in crate::record) fn nested_exec_event(&mut self, tid: i32) -> Result<bool> {
+        let Some(tr) = self.nested.traced.get_mut(&tid) else {
+            return Ok(false);
+        };
+        if tr.options & libc::PTRACE_O_TRACEEXEC as u64 == 0 {
+            return Ok(false);
+        }
+        tr.after = After::Kernel;
+        let code = libc::SIGTRAP | (libc::PTRACE_EVENT_EXEC << 8);
+        self.hold(
+            tid,
+            NestedStopKind::Event,
+            code,
+            siginfo(libc::SIGTRAP, code, 0),
+            tid as u64,
+        )?;
+        Ok(true)
     }
 
     /// A signal-delivery stop of `tid` (its Signal event recorded): holds it for its
@@ -136,29 +212,12 @@ impl Recorder {
             self.task_mut(tid)?.step = false;
         }
         let tr = self.nested.traced.get_mut(&tid).expect("checked above");
-        if sig == libc::SIGSTOP {
-            match tr.expect.take() {
-                Some(Expect::Interrupt) => {
-                    let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
-                    let info = siginfo(libc::SIGTRAP, code, 0);
-                    let mut held = self.nested.new_held(NestedStopKind::Event, code, info, 0);
-                    held.from_signal = true;
-                    self.hold_stop(tid, held)?;
-                    return Ok(true);
-                }
-                Some(Expect::Attach) => {
-                    let tracer = tr.tracer_tgid;
-                    self.hold(
-                        tid,
-                        NestedStopKind::Signal,
-                        sig,
-                        siginfo(sig, SI_USER, tracer),
-                        0,
-                    )?;
-                    return Ok(true);
-                }
-                None => {}
-            }
+        if sig == libc::SIGSTOP && tr.expect == Some(Expect::Attach) {
+            // The SIGSTOP of an attach, as sent by the tracer.
+            tr.expect = None;
+            let info = siginfo(sig, SI_USER, tr.tracer_tgid);
+            self.hold(tid, NestedStopKind::Signal, sig, info, 0)?;
+            return Ok(true);
         }
         self.hold(tid, NestedStopKind::Signal, sig, *info, 0)?;
         Ok(true)
@@ -176,21 +235,20 @@ impl Recorder {
         let Some(tr) = self.nested.traced.get_mut(&parent) else {
             return Ok(());
         };
-        let option = match ev {
-            libc::PTRACE_EVENT_FORK => libc::PTRACE_O_TRACEFORK,
-            libc::PTRACE_EVENT_VFORK => libc::PTRACE_O_TRACEVFORK,
-            _ => libc::PTRACE_O_TRACECLONE,
-        } as u64;
+        let option = event_option(ev);
         // CLONE_PTRACE traces the child whatever the options; CLONE_UNTRACED never.
         let follow = (tr.options & option != 0 || flags & libc::CLONE_PTRACE as u64 != 0)
             && flags & libc::CLONE_UNTRACED as u64 == 0;
         if !follow {
             return Ok(());
         }
-        if tr.options & option != 0 {
-            tr.fork_event = Some((ev, child));
-        }
-        let mut t = Traced::new(tr.tracer, tr.tracer_tgid, tr.options, tr.seized);
+        let thread = flags & libc::CLONE_THREAD as u64 != 0;
+        let parent = if thread {
+            0
+        } else {
+            crate::procmaps::tgid_of(parent).unwrap_or(parent)
+        };
+        let mut t = Traced::new(tr.tracer, tr.tracer_tgid, tr.options, tr.seized, parent);
         t.birth_stop = true;
         self.nested.traced.insert(child, t);
         if self.tasks.get(&child).map(|t| t.state) == Some(State::Ready) {
@@ -226,11 +284,11 @@ impl Recorder {
     /// `tid` ended: its tracer learns of it, and the threads it traced are let go (or
     /// killed, with PTRACE_O_EXITKILL).
     pub(in crate::record) fn nested_exited(&mut self, tid: i32, status: ExitStatus) -> Result<()> {
+        self.nested.interrupted.remove(&tid);
         self.nested.waiting.remove(&tid);
         if let Some(tr) = self.nested.traced.remove(&tid) {
             // A parent learns of its child's end from the kernel; another tracer from rtt.
-            let parent = crate::procmaps::ppid_of(tid);
-            if parent != Some(tr.tracer_tgid) {
+            if tr.parent != tr.tracer_tgid {
                 self.nested.seq += 1;
                 self.nested.exits.push(ExitReport {
                     tid,
@@ -265,4 +323,13 @@ impl Recorder {
         }
         self.wake_waiters()
     }
+}
+
+/// The option that makes a tracer follow event `ev` (fork, vfork or clone).
+fn event_option(ev: i32) -> u64 {
+    (match ev {
+        libc::PTRACE_EVENT_FORK => libc::PTRACE_O_TRACEFORK,
+        libc::PTRACE_EVENT_VFORK => libc::PTRACE_O_TRACEVFORK,
+        _ => libc::PTRACE_O_TRACECLONE,
+    }) as u64
 }

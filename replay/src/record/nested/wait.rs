@@ -9,7 +9,12 @@ use crate::trace::{Event, MemWrite};
 use crate::wait::ExitStatus;
 
 const WNOHANG: u64 = 1;
+const WSTOPPED: u64 = 2;
+const WEXITED: u64 = 4;
+const WCONTINUED: u64 = 8;
 const WNOWAIT: u64 = 0x0100_0000;
+/// The kernel's "restart the syscall unless a handler without SA_RESTART runs".
+const ERESTARTSYS: i64 = -512;
 const P_ALL: u64 = 0;
 const P_PID: u64 = 1;
 const P_PGID: u64 = 2;
@@ -49,11 +54,15 @@ enum Found {
 impl Recorder {
     /// The emulated part of wait4/waitid by `tid`; None when it has nothing to do with
     /// emulated tracing.
+    ///
+    /// Without `commit`, only says what it would do: nothing is reported or written (a
+    /// `Done` is then a placeholder).
     pub(in crate::record) fn nested_wait(
         &mut self,
         tid: i32,
         nr: i64,
         args: &[u64; 6],
+        commit: bool,
     ) -> Result<Option<Outcome>> {
         if self.nested.traced.is_empty() && self.nested.exits.is_empty() {
             return Ok(None);
@@ -87,9 +96,14 @@ impl Recorder {
                     P_PGID => Which::Group(args[1] as i32),
                     _ => return Ok(Some(Outcome::Kernel)),
                 };
+                // Which changes waitid asks about (the kernel refuses none of them).
+                if args[3] & (WEXITED | WSTOPPED | WCONTINUED) == 0 {
+                    return Ok(Some(Outcome::Kernel));
+                }
                 (which, args[3])
             }
         };
+        let exits_too = nr == libc::SYS_wait4 || options & WEXITED != 0;
         let matches = |t: i32| match which {
             Which::Any => true,
             Which::Pid(p) => p == t,
@@ -107,7 +121,8 @@ impl Recorder {
             }
         }
         for (i, e) in self.nested.exits.iter().enumerate() {
-            if e.tracer_tgid == tgid
+            if exits_too
+                && e.tracer_tgid == tgid
                 && matches(e.tid)
                 && found.as_ref().is_none_or(|(s, _)| e.seq < *s)
             {
@@ -115,6 +130,9 @@ impl Recorder {
             }
         }
         let peek = nr == libc::SYS_waitid && options & WNOWAIT != 0;
+        if found.is_some() && !commit {
+            return Ok(Some(Outcome::Done(0, Vec::new())));
+        }
         if let Some((_, f)) = found {
             let (pid, status, code, si_status) = match f {
                 Found::Stop(t) => {
@@ -163,7 +181,7 @@ impl Recorder {
             return Ok(Some(Outcome::Kernel));
         }
         if options & WNOHANG != 0 {
-            return Ok(Some(if nr == libc::SYS_wait4 {
+            return Ok(Some(if nr == libc::SYS_wait4 || !commit {
                 Outcome::Done(0, Vec::new())
             } else {
                 self.waitid_result(tid, args, 0, 0, 0)
@@ -235,7 +253,10 @@ impl Recorder {
         true
     }
 
-    /// Holds tracer thread `tid` in its wait until an emulated stop or end comes.
+    /// Makes tracer thread `tid` wait, in the kernel, for an emulated stop or end: its
+    /// wait is run as `pause`, which a signal ends as it would end the wait, and which
+    /// rtt ends (PTRACE_INTERRUPT) when there is something to report. The wait's result
+    /// is given at the exit (`finish_wait`).
     pub(in crate::record) fn hold_waiter(
         &mut self,
         tid: i32,
@@ -243,35 +264,84 @@ impl Recorder {
         args: [u64; 6],
     ) -> Result<()> {
         self.nested.waiting.insert(tid, Waiter { nr, args });
-        if self.running == Some(tid) {
-            self.running = None;
-        }
-        self.end_grace(tid);
+        let mut regs = sys::getregs(tid)?;
+        regs.set_orig_rax(libc::SYS_pause as u64);
+        sys::setregs(tid, &regs)?;
+        self.resume_in_kernel(tid)?;
         self.task_mut(tid)?.state = State::Waiting;
         Ok(())
     }
 
-    /// Completes the held waits that now have something to report.
+    /// Interrupts the waits that now have something to report: those rtt holds, and
+    /// real waits of the kernel's that began before their process traced anything (the
+    /// kernel restarts them, and rtt answers then).
     pub(super) fn wake_waiters(&mut self) -> Result<()> {
         let mut tids: Vec<i32> = self.nested.waiting.keys().copied().collect();
+        tids.extend(self.tasks.iter().filter_map(|(&t, task)| {
+            let waits = task
+                .entry
+                .as_ref()
+                .is_some_and(|e| matches!(e.nr, libc::SYS_wait4 | libc::SYS_waitid));
+            (task.state == State::InSyscall && waits).then_some(t)
+        }));
         tids.sort_unstable();
+        tids.dedup();
         for tid in tids {
-            let Some(w) = self.nested.waiting.get(&tid).cloned() else {
+            if self.nested.interrupted.contains(&tid) {
                 continue;
-            };
-            match self.nested_wait(tid, w.nr, &w.args)? {
-                Some(Outcome::Hold) => {}
-                Some(Outcome::Done(ret, writes)) => {
-                    self.nested.waiting.remove(&tid);
-                    self.complete_skipped(tid, w.nr, ret, writes)?;
-                }
-                Some(Outcome::Kernel) | None => {
-                    self.nested.waiting.remove(&tid);
-                    self.resume_in_kernel(tid)?;
-                }
             }
+            let (nr, args) = match self.nested.waiting.get(&tid) {
+                Some(w) => (w.nr, w.args),
+                None => match self.tasks.get(&tid).and_then(|t| t.entry.as_ref()) {
+                    Some(e) => (e.nr, e.args),
+                    None => continue,
+                },
+            };
+            let held = self.nested.waiting.contains_key(&tid);
+            match self.nested_wait(tid, nr, &args, false)? {
+                Some(Outcome::Done(..)) => {}
+                Some(Outcome::Kernel) | None if held => {}
+                _ => continue,
+            }
+            self.nested.interrupted.insert(tid);
+            // Gone already: its end is on its way.
+            let _ = sys::interrupt(tid);
         }
         Ok(())
+    }
+
+    /// `tid` stopped at a syscall's exit: an interrupt of rtt's that ended the syscall is
+    /// answered by this stop (the kernel makes no trap stop of it after one).
+    pub(in crate::record) fn interrupt_answered(&mut self, tid: i32) {
+        self.nested.interrupted.remove(&tid);
+    }
+
+    /// At the exit of the `pause` that a waiting tracer thread `tid` ran instead of its
+    /// wait: the wait's result if there is one now, else ERESTARTSYS (a signal ended it:
+    /// the kernel restarts the wait or fails it with EINTR, as for the real wait). False
+    /// when `tid` was not waiting.
+    pub(in crate::record) fn finish_wait(&mut self, tid: i32) -> Result<bool> {
+        let Some(w) = self.nested.waiting.remove(&tid) else {
+            return Ok(false);
+        };
+        self.task_mut(tid)?.entry = None;
+        let (ret, writes) = match self.nested_wait(tid, w.nr, &w.args, true)? {
+            Some(Outcome::Done(ret, writes)) => (ret, writes),
+            _ => (ERESTARTSYS, Vec::new()),
+        };
+        let mut regs = sys::getregs(tid)?;
+        regs.set_orig_rax(w.nr as u64);
+        regs.set_rax(ret as u64);
+        sys::setregs(tid, &regs)?;
+        self.w.append(&Event::SyscallExit {
+            tid,
+            ret,
+            writes,
+            mapped: None,
+            echo: None,
+        })?;
+        self.syscall_done(tid, w.nr, ret, true)?;
+        Ok(true)
     }
 
     /// Ends the syscall `tid` is stopped at the entry of without running it: it returns
@@ -295,6 +365,6 @@ impl Recorder {
             mapped: None,
             echo: None,
         })?;
-        self.syscall_done(tid, nr, ret)
+        self.syscall_done(tid, nr, ret, false)
     }
 }
