@@ -5,7 +5,7 @@
 use super::{At, Replayer};
 use crate::error::Result;
 use crate::sys::{self, SIGINFO_SIZE};
-use crate::trace::{NestedOp, NestedStopKind};
+use crate::trace::{Event, NestedOp, NestedStopKind};
 use crate::wait::Stop;
 
 impl Replayer {
@@ -36,7 +36,17 @@ impl Replayer {
             NestedOp::Stop(_) => self.task(tid)?.step = false,
             NestedOp::Unsupported { .. } => {}
             NestedOp::Resume { step, sig, siginfo } => {
-                if self.task(tid)?.group_stopped {
+                let continued = matches!(
+                    self.next_run(tid)?,
+                    Some(Event::Signal {
+                        signo: libc::SIGCONT,
+                        ..
+                    })
+                );
+                // A SIGCONT that came at record before it ran (sent by a kill replay
+                // emulates) is sent for real when its delivery is replayed: it ends the
+                // group-stop then.
+                if self.task(tid)?.group_stopped && !continued {
                     // Resumed from its group-stop: out of rtt's PTRACE_LISTEN first.
                     let pid = self.task(tid)?.pid;
                     sys::interrupt(pid)?;

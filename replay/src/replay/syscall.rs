@@ -377,7 +377,7 @@ impl Replayer {
 
     /// The next event of `tid` that it runs to: past the stops its emulated tracer saw
     /// and the changes it made meanwhile.
-    fn next_run(&mut self, tid: i32) -> Result<Option<Event>> {
+    pub(super) fn next_run(&mut self, tid: i32) -> Result<Option<Event>> {
         self.events.find_ahead(usize::MAX, |e| {
             e.tid() == Some(tid)
                 && !matches!(
