@@ -324,23 +324,11 @@ impl Recorder {
         let Some(w) = self.nested.waiting.remove(&tid) else {
             return Ok(false);
         };
-        self.task_mut(tid)?.entry = None;
         let (ret, writes) = match self.nested_wait(tid, w.nr, &w.args, true)? {
             Some(Outcome::Done(ret, writes)) => (ret, writes),
             _ => (ERESTARTSYS, Vec::new()),
         };
-        let mut regs = sys::getregs(tid)?;
-        regs.set_orig_rax(w.nr as u64);
-        regs.set_rax(ret as u64);
-        sys::setregs(tid, &regs)?;
-        self.w.append(&Event::SyscallExit {
-            tid,
-            ret,
-            writes,
-            mapped: None,
-            echo: None,
-        })?;
-        self.syscall_done(tid, w.nr, ret, true)?;
+        self.end_syscall(tid, w.nr, ret, writes, false)?;
         Ok(true)
     }
 
@@ -353,9 +341,22 @@ impl Recorder {
         ret: i64,
         writes: Vec<MemWrite>,
     ) -> Result<()> {
+        self.end_syscall(tid, nr, ret, writes, true)
+    }
+
+    /// Gives `tid`'s syscall `nr` its result `ret` (and records it with `writes`): at its
+    /// entry, skipped; else at its exit, where the kernel ran something in its place.
+    fn end_syscall(
+        &mut self,
+        tid: i32,
+        nr: i64,
+        ret: i64,
+        writes: Vec<MemWrite>,
+        at_entry: bool,
+    ) -> Result<()> {
         self.task_mut(tid)?.entry = None;
         let mut regs = sys::getregs(tid)?;
-        regs.set_orig_rax(u64::MAX);
+        regs.set_orig_rax(if at_entry { u64::MAX } else { nr as u64 });
         regs.set_rax(ret as u64);
         sys::setregs(tid, &regs)?;
         self.w.append(&Event::SyscallExit {
@@ -365,6 +366,6 @@ impl Recorder {
             mapped: None,
             echo: None,
         })?;
-        self.syscall_done(tid, nr, ret, false)
+        self.syscall_done(tid, nr, ret, !at_entry)
     }
 }
