@@ -121,3 +121,20 @@ fn replay_after_executables_are_deleted() {
     assert_eq!(rec.stdout, rep.stdout);
     assert!(String::from_utf8_lossy(&rep.stdout).contains("script says 2 args: a b"));
 }
+
+/// A shell writing to `/dev/stdout` and `/dev/stderr`, which open rtt's own pipe again: the
+/// writes succeed at record (a pipe opened by name takes no RWF_NOWAIT, so the recorder lets
+/// the program write itself) and are shown again at replay.
+#[test]
+fn writes_to_dev_stdout() {
+    let rec = record_replay(
+        "dev_stdout",
+        &[
+            "sh",
+            "-c",
+            "echo out > /dev/stdout && echo err > /dev/stderr && echo plain",
+        ],
+        0,
+    );
+    assert_eq!(String::from_utf8_lossy(&rec.stdout), "out\nplain\n");
+}

@@ -62,6 +62,23 @@ pub(super) struct FastPath {
     tgids: HashMap<i32, i32>,
 }
 
+/// Whether `fd` is the pipe, terminal, character device or socket that rtt's descriptor
+/// `mine` (1 or 2) is, opened separately (a regular file opened again has an offset of
+/// its own: it must be the same open file).
+fn same_stream(fd: &OwnedFd, mine: u8) -> bool {
+    let b = if mine == 1 {
+        nix::sys::stat::fstat(std::io::stdout().as_fd())
+    } else {
+        nix::sys::stat::fstat(std::io::stderr().as_fd())
+    };
+    let (Ok(a), Ok(b)) = (nix::sys::stat::fstat(fd), b) else {
+        return false;
+    };
+    let kind = a.st_mode & libc::S_IFMT;
+    let stream = matches!(kind, libc::S_IFIFO | libc::S_IFCHR | libc::S_IFSOCK);
+    stream && (a.st_dev, a.st_ino, a.st_rdev) == (b.st_dev, b.st_ino, b.st_rdev)
+}
+
 fn kind_of(file: &File) -> Kind {
     let Ok(meta) = file.metadata() else {
         return Kind::Other;
@@ -132,6 +149,13 @@ impl FastPath {
         Some(((meta.dev(), meta.ino()), pos))
     }
 
+    /// 1 or 2 when `fd` of `pid` writes to rtt's own stdout or stderr: the same open
+    /// file, or the same pipe, terminal or socket opened again (`/dev/stdout`).
+    /// None when the descriptor cannot be looked at (the caller falls back to kcmp).
+    pub fn echo_of(&mut self, pid: i32, fd: i32, my_pid: i32) -> Option<Option<u8>> {
+        self.dup(pid, fd, my_pid).map(|d| d.echo)
+    }
+
     /// Forgets a process that ended.
     pub fn forget(&mut self, pid: i32) {
         self.writable.remove(&pid);
@@ -155,6 +179,7 @@ impl FastPath {
             let echo = [1u8, 2].into_iter().find(|&mine| {
                 sys::same_open_file(my_pid, owned.as_raw_fd(), my_pid, i32::from(mine))
                     == Some(true)
+                    || same_stream(&owned, mine)
             });
             let file = File::from(owned);
             let kind = kind_of(&file);
@@ -227,7 +252,11 @@ impl FastPath {
             }
             (Kind::File | Kind::QuietDevice, _) => (&dup.file).read(&mut buf),
             (Kind::Pipe, libc::SYS_read) => match sys::read_nowait(dup.file.as_fd(), &mut buf) {
-                Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => return Ok(None),
+                // EOPNOTSUPP: a pipe opened by name (/dev/stdin, a FIFO) takes no
+                // RWF_NOWAIT; the tracee reads it itself.
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EAGAIN | libc::EOPNOTSUPP)) => {
+                    return Ok(None)
+                }
                 other => other,
             },
             (Kind::Tty, libc::SYS_read)
@@ -300,8 +329,10 @@ impl FastPath {
             }
             _ => return Ok(None),
         };
-        // EPIPE must also raise SIGPIPE in the tracee: let it make the call itself.
-        let Some(ret) = result_of(res, &[libc::EPIPE]) else {
+        // EPIPE must also raise SIGPIPE in the tracee: let it make the call itself. So
+        // must EOPNOTSUPP, from a pipe opened by name (/dev/stdout, a FIFO), which takes
+        // no RWF_NOWAIT.
+        let Some(ret) = result_of(res, &[libc::EPIPE, libc::EOPNOTSUPP]) else {
             return Ok(None);
         };
         Ok(Some(Done {

@@ -241,7 +241,10 @@ impl Recorder {
     }
 
     /// 1 or 2 when fd `fd` of `tid` is rtt's own stdout or stderr.
-    fn echo_target(&self, tid: i32, fd: i32) -> Option<u8> {
+    fn echo_target(&mut self, tid: i32, fd: i32) -> Option<u8> {
+        if let Some(echo) = self.fast.echo_of(tid, fd, self.my_pid) {
+            return echo;
+        }
         [1u8, 2]
             .into_iter()
             .find(|&mine| sys::same_open_file(tid, fd, self.my_pid, i32::from(mine)) == Some(true))
