@@ -2,7 +2,7 @@
 //! group-stop itself, PTRACE_LISTEN, and the stop that says a listening tracee was
 //! continued. The real thread stays under rtt's own PTRACE_LISTEN while it is stopped.
 
-use super::{siginfo, Expect, Recorder, State, PTRACE_EVENT_STOP};
+use super::{siginfo, Expect, Recorder, State, INTERRUPT_CODE, PTRACE_EVENT_STOP};
 use crate::error::Result;
 use crate::sys;
 use crate::trace::NestedStopKind;
@@ -43,9 +43,7 @@ impl Recorder {
                 .get_mut(&tid)
                 .and_then(|t| t.expect.take_if(|e| *e == Expect::Interrupt));
             if due.is_some() {
-                let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
-                let info = siginfo(libc::SIGTRAP, code, 0);
-                self.hold(tid, NestedStopKind::Event, code, info, 0)?;
+                self.hold_trap(tid, NestedStopKind::Event, INTERRUPT_CODE, 0)?;
             } else {
                 self.make_ready(tid);
             }
@@ -58,9 +56,8 @@ impl Recorder {
         if tr.stop.is_some() {
             return Ok(true);
         }
-        let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
         let info = siginfo(libc::SIGSTOP, libc::SIGSTOP | (PTRACE_EVENT_STOP << 8), 0);
-        self.hold(tid, NestedStopKind::Event, code, info, 0)?;
+        self.hold(tid, NestedStopKind::Event, INTERRUPT_CODE, info, 0)?;
         Ok(true)
     }
 

@@ -36,8 +36,9 @@ const TRAP_BRKPT: i32 = 1;
 const SI_USER: i32 = 0;
 const CLD_EXITED: i32 = 1;
 const CLD_KILLED: i32 = 2;
-const CLD_DUMPED: i32 = 3;
 const CLD_TRAPPED: i32 = 4;
+/// The "exit code" of an interrupt stop (and of a seized child's first stop).
+const INTERRUPT_CODE: i32 = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
 
 /// Emulated ptrace relationships and what they wait for.
 #[derive(Default)]
@@ -162,6 +163,12 @@ struct ExitReport {
 }
 
 impl Nested {
+    /// The number of the next stop or end, so that waits report them in order.
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
     /// A new stop, numbered after the ones before.
     fn new_held(
         &mut self,
@@ -170,13 +177,12 @@ impl Nested {
         info: [u8; SIGINFO_SIZE],
         msg: u64,
     ) -> Held {
-        self.seq += 1;
         Held {
             kind,
             status: stopped(code),
             siginfo: info,
             msg,
-            seq: self.seq,
+            seq: self.next_seq(),
             reported: false,
             replaced: false,
             made_up: false,
@@ -209,8 +215,13 @@ impl Traced {
         }
     }
 
-    fn sysgood(&self) -> bool {
-        self.options & libc::PTRACE_O_TRACESYSGOOD as u64 != 0
+    /// The "exit code" of its syscall-entry and syscall-exit stops.
+    fn syscall_code(&self) -> i32 {
+        if self.options & libc::PTRACE_O_TRACESYSGOOD as u64 != 0 {
+            libc::SIGTRAP | 0x80
+        } else {
+            libc::SIGTRAP
+        }
     }
 }
 
@@ -227,6 +238,14 @@ fn siginfo(signo: i32, code: i32, pid: i32) -> [u8; SIGINFO_SIZE] {
 /// The wait status of a ptrace stop with "exit code" `code` (signal and event bits).
 fn stopped(code: i32) -> i32 {
     (code << 8) | 0x7f
+}
+
+/// The SIGCHLD (and waitid) code and status of an end.
+fn child_code(status: ExitStatus) -> (i32, i32) {
+    match status {
+        ExitStatus::Code(c) => (CLD_EXITED, c),
+        ExitStatus::Signal(s) => (CLD_KILLED, s),
+    }
 }
 
 /// The wait status of an end.
@@ -249,6 +268,12 @@ impl Recorder {
     ) -> Result<()> {
         let held = self.nested.new_held(kind, code, info, msg);
         self.hold_stop(tid, held)
+    }
+
+    /// Holds `tid` in a stop of kind `kind` that reads as SIGTRAP with `code` (event and
+    /// syscall stops), with event message `msg`.
+    fn hold_trap(&mut self, tid: i32, kind: NestedStopKind, code: i32, msg: u64) -> Result<()> {
+        self.hold(tid, kind, code, siginfo(libc::SIGTRAP, code, 0), msg)
     }
 
     /// Holds `tid` in a signal-delivery stop for `sig` that rtt makes up (no such signal
@@ -409,9 +434,7 @@ impl Recorder {
             // The signal ends it: its tracer sees it exit first.
             let code = libc::SIGTRAP | (libc::PTRACE_EVENT_EXIT << 8);
             let info = siginfo(libc::SIGTRAP, code, 0);
-            let exit = self
-                .nested
-                .new_held(NestedStopKind::Event, code, info, sig as u64);
+            let exit = (self.nested).new_held(NestedStopKind::Event, code, info, sig as u64);
             let tr = self.nested.traced.get_mut(&tid).expect("checked above");
             tr.then.push_front(exit);
             tr.exit_event_done = true;
@@ -450,15 +473,7 @@ impl Recorder {
             sys::tgkill(tgid, tid, send)?;
         }
         if let Some(next) = next {
-            let tr = self.nested.traced.get_mut(&tid).expect("checked above");
-            tr.stop = Some(next.clone());
-            self.w.append(&Event::Nested {
-                tid,
-                op: NestedOp::Stop(next.kind),
-            })?;
-            let tgid = tr.tracer_tgid;
-            self.notify_tracer(tgid, tid, CLD_TRAPPED, next.status >> 8 & 0x7f)?;
-            return self.wake_waiters();
+            return self.hold_stop(tid, next);
         }
         match after {
             // Still held: its syscall is recorded once the tracer's request is.

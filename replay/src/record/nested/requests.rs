@@ -2,7 +2,7 @@
 
 use super::wait::Outcome;
 use super::{
-    siginfo, Expect, Mode, Recorder, State, Traced, KNOWN_OPTIONS, PTRACE_EVENT_STOP, SI_USER,
+    siginfo, Expect, Mode, Recorder, State, Traced, INTERRUPT_CODE, KNOWN_OPTIONS, SI_USER,
 };
 use crate::error::{Error, Result};
 use crate::regs::{Regs, NREGS};
@@ -376,9 +376,7 @@ impl Recorder {
                 self.hold_made_up(pid, libc::SIGSTOP, info)
             }
             (Some(State::Ready), Expect::Interrupt) => {
-                let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
-                let info = siginfo(libc::SIGTRAP, code, 0);
-                self.hold(pid, NestedStopKind::Event, code, info, 0)
+                self.hold_trap(pid, NestedStopKind::Event, INTERRUPT_CODE, 0)
             }
             // In a group-stop (under rtt's LISTEN): the group-stop is what it reports.
             (Some(State::Stopped), _) => self.nested_group_stop(pid, libc::SIGSTOP),

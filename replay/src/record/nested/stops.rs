@@ -1,11 +1,9 @@
 //! Where a traced thread stops for its emulated tracer: the recorder's hooks at syscall
 //! entries and exits, signal deliveries, new threads, and ends.
 
+use super::{child_code, siginfo, ExitReport, Expect, Recorder, State, Traced};
 use super::{
-    siginfo, ExitReport, Expect, Recorder, State, Traced, CLD_DUMPED, CLD_EXITED, CLD_KILLED,
-};
-use super::{
-    After, Mode, PTRACE_EVENT_STOP, SI_USER, SYSCALL_ENTRY_MSG, SYSCALL_EXIT_MSG, TRAP_BRKPT,
+    After, Mode, INTERRUPT_CODE, SI_USER, SYSCALL_ENTRY_MSG, SYSCALL_EXIT_MSG, TRAP_BRKPT,
 };
 use crate::error::Result;
 use crate::sys::{self, SIGINFO_SIZE};
@@ -34,18 +32,8 @@ impl Recorder {
         } else {
             NestedStopKind::SyscallEntry
         };
-        let code = if tr.sysgood() {
-            libc::SIGTRAP | 0x80
-        } else {
-            libc::SIGTRAP
-        };
-        self.hold(
-            tid,
-            kind,
-            code,
-            siginfo(libc::SIGTRAP, code, 0),
-            SYSCALL_ENTRY_MSG,
-        )?;
+        let code = tr.syscall_code();
+        self.hold_trap(tid, kind, code, SYSCALL_ENTRY_MSG)?;
         Ok(true)
     }
 
@@ -69,14 +57,7 @@ impl Recorder {
         // Past its entry stop, if it had one.
         tr.entry_seen = true;
         let code = libc::SIGTRAP | (libc::PTRACE_EVENT_EXIT << 8);
-        let info = siginfo(libc::SIGTRAP, code, 0);
-        self.hold(
-            tid,
-            NestedStopKind::EntryEvent,
-            code,
-            info,
-            (status & 0xff) << 8,
-        )?;
+        self.hold_trap(tid, NestedStopKind::EntryEvent, code, (status & 0xff) << 8)?;
         Ok(true)
     }
 
@@ -102,11 +83,7 @@ impl Recorder {
             stops.push((NestedStopKind::Event, code, child as u64));
         }
         if std::mem::take(&mut tr.exit_due) {
-            let code = if tr.sysgood() {
-                libc::SIGTRAP | 0x80
-            } else {
-                libc::SIGTRAP
-            };
+            let code = tr.syscall_code();
             stops.push((NestedStopKind::SyscallExit, code, SYSCALL_EXIT_MSG));
         }
         let exec = (nr == libc::SYS_execve || nr == libc::SYS_execveat) && ret == 0;
@@ -118,8 +95,7 @@ impl Recorder {
         if tr.expect == Some(Expect::Interrupt) && stops.is_empty() {
             // rtt's PTRACE_INTERRUPT ended the syscall: the tracer's interrupt stop.
             tr.expect = None;
-            let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
-            stops.push((NestedStopKind::Event, code, 0));
+            stops.push((NestedStopKind::Event, INTERRUPT_CODE, 0));
         }
         let stepped = self.tasks.get(&tid).is_some_and(|t| t.step);
         if in_kernel && stepped {
@@ -135,7 +111,7 @@ impl Recorder {
             if kind == NestedStopKind::Signal {
                 self.hold_made_up(tid, code, siginfo(code, msg as i32, 0))?;
             } else {
-                self.hold(tid, kind, code, siginfo(libc::SIGTRAP, code, 0), msg)?;
+                self.hold_trap(tid, kind, code, msg)?;
             }
         }
         Ok(())
@@ -162,13 +138,7 @@ impl Recorder {
         }
         tr.after = After::Kernel;
         let code = libc::SIGTRAP | (ev << 8);
-        self.hold(
-            parent,
-            NestedStopKind::Event,
-            code,
-            siginfo(libc::SIGTRAP, code, 0),
-            child as u64,
-        )?;
+        self.hold_trap(parent, NestedStopKind::Event, code, child as u64)?;
         Ok(true)
     }
 
@@ -183,13 +153,7 @@ impl Recorder {
         }
         tr.after = After::Kernel;
         let code = libc::SIGTRAP | (libc::PTRACE_EVENT_EXEC << 8);
-        self.hold(
-            tid,
-            NestedStopKind::Event,
-            code,
-            siginfo(libc::SIGTRAP, code, 0),
-            tid as u64,
-        )?;
+        self.hold_trap(tid, NestedStopKind::Event, code, tid as u64)?;
         Ok(true)
     }
 
@@ -208,10 +172,6 @@ impl Recorder {
             tr.pass_signal = 0;
             return Ok(false);
         }
-        if sig == libc::SIGTRAP {
-            self.task_mut(tid)?.step = false;
-        }
-        let tr = self.nested.traced.get_mut(&tid).expect("checked above");
         if sig == libc::SIGSTOP && tr.expect == Some(Expect::Attach) {
             // The SIGSTOP of an attach, as sent by the tracer.
             tr.expect = None;
@@ -267,14 +227,7 @@ impl Recorder {
             return Ok(());
         }
         if tr.seized {
-            let code = libc::SIGTRAP | (PTRACE_EVENT_STOP << 8);
-            self.hold(
-                tid,
-                NestedStopKind::Event,
-                code,
-                siginfo(libc::SIGTRAP, code, 0),
-                0,
-            )
+            self.hold_trap(tid, NestedStopKind::Event, INTERRUPT_CODE, 0)
         } else {
             let info = siginfo(libc::SIGSTOP, SI_USER, 0);
             self.hold_made_up(tid, libc::SIGSTOP, info)
@@ -289,18 +242,14 @@ impl Recorder {
         if let Some(tr) = self.nested.traced.remove(&tid) {
             // A parent learns of its child's end from the kernel; another tracer from rtt.
             if tr.parent != tr.tracer_tgid {
-                self.nested.seq += 1;
+                let seq = self.nested.next_seq();
                 self.nested.exits.push(ExitReport {
                     tid,
                     tracer_tgid: tr.tracer_tgid,
                     status,
-                    seq: self.nested.seq,
+                    seq,
                 });
-                let (code, st) = match status {
-                    ExitStatus::Code(c) => (CLD_EXITED, c),
-                    ExitStatus::Signal(s) if s & 0x80 != 0 => (CLD_DUMPED, s & 0x7f),
-                    ExitStatus::Signal(s) => (CLD_KILLED, s),
-                };
+                let (code, st) = child_code(status);
                 self.notify_tracer(tr.tracer_tgid, tid, code, st)?;
             }
         }

@@ -6,7 +6,6 @@ use crate::error::Result;
 use crate::remote::RemoteAddr;
 use crate::sys::{self, SIGINFO_SIZE};
 use crate::trace::{Event, MemWrite};
-use crate::wait::ExitStatus;
 
 const WNOHANG: u64 = 1;
 const WSTOPPED: u64 = 2;
@@ -153,11 +152,7 @@ impl Recorder {
                     } else {
                         self.nested.exits.remove(i)
                     };
-                    let (code, st) = match e.status {
-                        ExitStatus::Code(c) => (super::CLD_EXITED, c),
-                        ExitStatus::Signal(s) if s & 0x80 != 0 => (super::CLD_DUMPED, s & 0x7f),
-                        ExitStatus::Signal(s) => (super::CLD_KILLED, s),
-                    };
+                    let (code, st) = super::child_code(e.status);
                     (e.tid, ended(e.status), code, st)
                 }
             };
@@ -276,6 +271,11 @@ impl Recorder {
     /// real waits of the kernel's that began before their process traced anything (the
     /// kernel restarts them, and rtt answers then).
     pub(super) fn wake_waiters(&mut self) -> Result<()> {
+        let n = &self.nested;
+        if n.traced.is_empty() && n.exits.is_empty() && n.waiting.is_empty() {
+            // Nothing emulated: every task's end goes through here.
+            return Ok(());
+        }
         let mut tids: Vec<i32> = self.nested.waiting.keys().copied().collect();
         tids.extend(self.tasks.iter().filter_map(|(&t, task)| {
             let waits = task
