@@ -1,7 +1,9 @@
 //! The only module that makes raw system calls and contains `unsafe`.
 //!
 //! Everything else in the engine calls these typed, safe wrappers. Each `unsafe` block
-//! states why it is sound.
+//! states why it is sound. The crate denies `unsafe_code` (its `Cargo.toml`); this module
+//! alone allows it.
+#![allow(unsafe_code)]
 
 use crate::error::{Error, Result};
 use crate::regs::{Regs, NREGS};
