@@ -254,9 +254,7 @@ impl Replayer {
             task.exec_subst = ts.exec_subst.clone();
             task.name = ts.name.clone();
             task.clear_tid = ts.clear_tid;
-            for (&offset, &value) in &ts.user_words {
-                sys::pokeuser(pid, offset, value)?;
-            }
+            super::nested::write_user_words(pid, &ts.user_words)?;
             task.user_words = ts.user_words.clone();
             self.tasks.insert(ts.tid, task);
         }

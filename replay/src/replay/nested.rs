@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::sys::{self, SIGINFO_SIZE};
 use crate::trace::{Event, NestedOp, NestedStopKind};
 use crate::wait::Stop;
+use std::collections::BTreeMap;
 
 impl Replayer {
     pub(super) fn nested(&mut self, tid: i32, op: NestedOp) -> Result<()> {
@@ -36,17 +37,10 @@ impl Replayer {
             NestedOp::Stop(_) => self.task(tid)?.step = false,
             NestedOp::Unsupported { .. } => {}
             NestedOp::Resume { step, sig, siginfo } => {
-                let continued = matches!(
-                    self.next_run(tid)?,
-                    Some(Event::Signal {
-                        signo: libc::SIGCONT,
-                        ..
-                    })
-                );
                 // A SIGCONT that came at record before it ran (sent by a kill replay
                 // emulates) is sent for real when its delivery is replayed: it ends the
                 // group-stop then.
-                if self.task(tid)?.group_stopped && !continued {
+                if self.task(tid)?.group_stopped && !self.continued_next(tid)? {
                     // Resumed from its group-stop: out of rtt's PTRACE_LISTEN first.
                     let pid = self.task(tid)?.pid;
                     sys::interrupt(pid)?;
@@ -86,4 +80,24 @@ impl Replayer {
         }
         Ok(())
     }
+
+    /// Whether the next event `tid` runs to is a SIGCONT's delivery.
+    fn continued_next(&mut self, tid: i32) -> Result<bool> {
+        Ok(matches!(
+            self.next_run(tid)?,
+            Some(Event::Signal {
+                signo: libc::SIGCONT,
+                ..
+            })
+        ))
+    }
+}
+
+/// Writes again the words of `struct user` (debug registers) an emulated tracer set into
+/// thread `pid`, a checkpoint's copy, which does not inherit them.
+pub(super) fn write_user_words(pid: i32, words: &BTreeMap<u64, u64>) -> Result<()> {
+    for (&offset, &value) in words {
+        sys::pokeuser(pid, offset, value)?;
+    }
+    Ok(())
 }

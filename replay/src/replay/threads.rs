@@ -237,9 +237,7 @@ impl Replayer {
         task.syscall_insn = Some(insn);
         task.name = th.name.clone();
         task.clear_tid = th.clear_tid;
-        for (&offset, &value) in &th.user_words {
-            sys::pokeuser(pid, offset, value)?;
-        }
+        super::nested::write_user_words(pid, &th.user_words)?;
         task.user_words = th.user_words.clone();
         self.tasks.insert(th.tid, task);
         Ok(())
