@@ -49,6 +49,20 @@ impl Regs {
     reg!(rsp, set_rsp, 19);
     reg!(eflags, set_eflags, 18);
 
+    /// The registers as the kernel's `user_regs_struct` bytes (PTRACE_GETREGS).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|w| w.to_le_bytes()).collect()
+    }
+
+    /// Registers from `user_regs_struct` bytes; missing words read as 0.
+    pub fn from_bytes(b: &[u8]) -> Regs {
+        Regs(std::array::from_fn(|i| {
+            b.get(i * 8..i * 8 + 8)
+                .and_then(|w| w.try_into().ok())
+                .map_or(0, u64::from_le_bytes)
+        }))
+    }
+
     /// The six syscall arguments (rdi, rsi, rdx, r10, r8, r9).
     pub fn syscall_args(&self) -> [u64; 6] {
         [

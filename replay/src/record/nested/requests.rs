@@ -209,14 +209,14 @@ impl Recorder {
             }
             r if r == libc::PTRACE_GETREGS as i64 => {
                 let regs = self.tracee_regs(pid)?;
-                let bytes: Vec<u8> = regs.0.iter().flat_map(|w| w.to_le_bytes()).collect();
+                let bytes = regs.to_bytes();
                 Ok(self.give(tid, data, &bytes, writes))
             }
             r if r == libc::PTRACE_SETREGS as i64 => {
                 let Some(bytes) = self.take(tid, data, NREGS * 8) else {
                     return Ok(err(libc::EFAULT));
                 };
-                let regs = Regs(std::array::from_fn(|i| word_at(&bytes, i * 8)));
+                let regs = Regs::from_bytes(&bytes);
                 self.set_tracee_regs(pid, &regs)
             }
             PTRACE_GETFPREGS => match sys::get_regset(pid, NT_PRFPREG, FPREGS_SIZE) {
@@ -445,7 +445,7 @@ impl Recorder {
             if data.len() < NREGS * 8 {
                 return Ok(err(libc::EINVAL));
             }
-            let regs = Regs(std::array::from_fn(|i| word_at(data, i * 8)));
+            let regs = Regs::from_bytes(data);
             return self.set_tracee_regs(pid, &regs);
         }
         if let Err(e) = sys::set_regset(pid, nt, data) {
@@ -476,7 +476,7 @@ impl Recorder {
         let done = if req == PTRACE_GETREGSET {
             let set = if nt == NT_PRSTATUS {
                 let regs = self.tracee_regs(pid)?;
-                let mut b: Vec<u8> = regs.0.iter().flat_map(|w| w.to_le_bytes()).collect();
+                let mut b = regs.to_bytes();
                 b.truncate(len);
                 b
             } else {
